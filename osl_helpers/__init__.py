@@ -41,3 +41,8 @@ __all__ = [
     "load_post_training",
     "load_sub10b_benchmarks",
 ]
+
+from osl_helpers import data, rendering  # noqa: E402
+from osl_helpers.rendering import enable_offline_charts  # noqa: E402
+
+__all__ += ["data", "enable_offline_charts", "rendering"]

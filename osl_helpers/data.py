@@ -41,6 +41,7 @@ __all__ = [
     "DataFetchError",
     "DataValidationError",
     "Subset",
+    "fetch_all",
     "fetch_file",
     "join_on_model",
     "load_agent_benchmarks",
@@ -51,6 +52,7 @@ __all__ = [
     "load_post_training",
     "load_sub10b_benchmarks",
     "registry",
+    "subset_summary",
     "validate_scores",
 ]
 
@@ -348,6 +350,22 @@ def load_base_benchmarks(subset: Subset = "paper") -> pd.DataFrame:
     return df.loc[_subset_mask(df, subset)].reset_index(drop=True)
 
 
+def subset_summary() -> pd.DataFrame:
+    """Models and families in each subset of :func:`load_base_benchmarks` (index: subset name)."""
+    rows = []
+    for name in ("paper", "preregistered", "extended", "all"):
+        df = load_base_benchmarks(name)  # type: ignore[arg-type]
+        rows.append(
+            {
+                "subset": name,
+                "models": len(df),
+                "families": df["Model Family"].nunique(),
+                "with FLOPs": int(df["log10_flops"].notna().sum()),
+            }
+        )
+    return pd.DataFrame(rows).set_index("subset")
+
+
 def load_sub10b_benchmarks() -> pd.DataFrame:
     """The same columns as :func:`load_base_benchmarks` for the base models under 10B parameters."""
     df = _check_base(
@@ -493,3 +511,26 @@ def join_on_model(
         return out
     left, right = set(benchmarks["Model"]), set(tgt["Model"])
     return out, JoinReport(tuple(sorted(left - right)), tuple(sorted(right - left)))
+
+
+def fetch_all() -> dict[str, Path]:
+    """Fetch and verify every table of the registry; return their local paths."""
+    return {name: fetch_file(name) for name in registry()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: ``python -m osl_helpers.data`` fetches and verifies every table."""
+    import sys
+
+    try:
+        paths = fetch_all()
+    except DataFetchError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    source = "OSL_DATA_DIR" if os.environ.get("OSL_DATA_DIR") else "cache"
+    print(f"{len(paths)} tables verified against data/registry.txt ({source})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,68 @@
+"""Show Altair charts in the built book without any network access.
+
+Altair's default HTML output asks a CDN for vega, vega-lite and vega-embed.
+The book instead serves pinned copies of those three scripts itself (installed
+from the npm registry at build time, see ``package.json``) and loads them on
+every page. :func:`enable_offline_charts` registers an Altair renderer whose
+HTML only calls the global ``vegaEmbed`` that those scripts define, so the
+site draws every chart with the network off.
+
+The renderer also returns the Vega-Lite MIME bundle, so JupyterLab, which
+ignores the HTML, still draws the chart when a reader runs a notebook.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from typing import Any
+
+import altair as alt
+
+__all__ = ["RENDERER_NAME", "chart_html", "enable_offline_charts"]
+
+RENDERER_NAME = "osl_offline"
+_counter = itertools.count()
+
+
+def chart_html(spec: dict[str, Any], div_id: str) -> str:
+    """Return an HTML snippet that draws the Vega-Lite ``spec`` with the page's ``vegaEmbed``."""
+    payload = json.dumps(spec, separators=(",", ":")).replace("</", "<\\/")
+    return (
+        f'<div id="{div_id}" class="osl-chart"></div>\n'
+        '<script type="text/javascript">\n'
+        "(function () {\n"
+        f"  var spec = {payload};\n"
+        "  function draw() {\n"
+        "    if (typeof vegaEmbed !== 'function') {\n"
+        f"      console.error('vegaEmbed is not loaded; chart {div_id} cannot be drawn');\n"
+        "      return;\n"
+        "    }\n"
+        f"    vegaEmbed('#{div_id}', spec, {{actions: false, renderer: 'svg'}})\n"
+        "      .catch(function (err) { console.error(err); });\n"
+        "  }\n"
+        "  if (document.readyState === 'complete') { draw(); }\n"
+        "  else { window.addEventListener('load', draw); }\n"
+        "})();\n"
+        "</script>"
+    )
+
+
+def _render(spec: dict[str, Any], **metadata: Any) -> dict[str, Any]:
+    div_id = f"osl-chart-{next(_counter)}"
+    return {
+        "text/html": chart_html(spec, div_id),
+        f"application/vnd.vegalite.v{alt.SCHEMA_VERSION.split('.')[0].lstrip('v')}+json": spec,
+        "text/plain": f"<Altair chart {div_id}>",
+    }
+
+
+def enable_offline_charts() -> None:
+    """Make Altair emit HTML that uses the book's own copies of the Vega scripts.
+
+    Call once at the top of a chapter notebook. Charts are drawn as SVG so that
+    a headless browser check can find them.
+    """
+    if RENDERER_NAME not in alt.renderers.names():
+        alt.renderers.register(RENDERER_NAME, _render)
+    alt.renderers.enable(RENDERER_NAME)
