@@ -157,7 +157,9 @@ def check_target(
             "normalise it to [0, 1] (see osl_helpers.law.normalize_target)"
         )
     if lo < low or hi > high:
-        raise TargetRangeError(f"{name}: values in [{lo:g}, {hi:g}] fall outside [{low:g}, {high:g}]")
+        raise TargetRangeError(
+            f"{name}: values in [{lo:g}, {hi:g}] fall outside [{low:g}, {high:g}]"
+        )
     return arr
 
 

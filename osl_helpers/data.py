@@ -345,7 +345,9 @@ def load_base_benchmarks(subset: Subset = "paper") -> pd.DataFrame:
     df = _check_base(_read("base_llm_benchmark_eval.csv"), "base_llm_benchmark_eval", BENCHMARKS)
     missing = sorted(set(PREREGISTERED_MODELS) - set(df["Model"]))
     if missing:
-        raise DataValidationError(f"base_llm_benchmark_eval: pre-registered model(s) {missing} absent")
+        raise DataValidationError(
+            f"base_llm_benchmark_eval: pre-registered model(s) {missing} absent"
+        )
     df = _add_compute_columns(df)
     return df.loc[_subset_mask(df, subset)].reset_index(drop=True)
 

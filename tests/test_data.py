@@ -52,7 +52,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
@@ -108,7 +108,9 @@ def test_corrupted_download_is_rejected_and_not_cached(
     assert not list(isolated.glob("*.part"))
 
 
-def test_missing_file_on_server_raises(isolated: Path, server: tuple[str, Path], monkeypatch) -> None:
+def test_missing_file_on_server_raises(
+    isolated: Path, server: tuple[str, Path], monkeypatch
+) -> None:
     url, _ = server
     monkeypatch.setenv("OSL_DATA_URL", url)
     with pytest.raises(osl.DataFetchError, match=r"download .* failed"):
@@ -175,7 +177,9 @@ def test_subset_sizes(subset: data.Subset, n_models: int) -> None:
 
 
 def test_subsets_partition_all_models() -> None:
-    parts = [set(osl.load_base_benchmarks(s)["Model"]) for s in ("paper", "preregistered", "extended")]
+    parts = [
+        set(osl.load_base_benchmarks(s)["Model"]) for s in ("paper", "preregistered", "extended")
+    ]
     assert sum(len(p) for p in parts) == 148
     assert set.union(*parts) == set(osl.load_base_benchmarks("all")["Model"])
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import os
 import re
 import shutil
 import threading
@@ -19,7 +20,7 @@ from urllib.parse import urlparse
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SITE = ROOT / "_build" / "html"
+SITE = Path(os.environ.get("OSL_SITE_DIR", ROOT / "_build" / "html"))
 CDN_PATTERN = re.compile(r"cdn\.jsdelivr|unpkg\.com|cdnjs\.cloudflare|googleapis\.com/ajax")
 CHROMIUM_FLAGS = [
     "--headless",
@@ -76,7 +77,7 @@ def test_vendored_scripts_are_served() -> None:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 

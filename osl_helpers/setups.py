@@ -1,0 +1,299 @@
+"""The paper's experimental setups, as data: one :class:`TaskSetup` per downstream target.
+
+Each setup says which table and column hold the target E, how E is rescaled
+to [0, 1] (min-max against a chance floor), which base benchmarks form B, the
+form of the law (Eq. 6: plain sigmoid, or h·σ with h ∈ [0.8, 1]), the loss,
+and how models are split into the weak ones the law is fitted on and the
+strong ones it must predict. :func:`load_task` turns a setup into aligned
+``X`` (benchmarks, indexed by model), ``y`` and train/test masks.
+
+The values follow Sec. 4 and Appendix C of Ruan, Maddison & Hashimoto (2024).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import pandas as pd
+
+from osl_helpers import data
+from osl_helpers._validation import UnknownFamilyError
+
+__all__ = [
+    "AGENT_BENCHMARKS",
+    "ARITHMETIC_CUTOFF_FLOPS",
+    "LLAMA2_7B_FLOPS",
+    "PAPER_SETUPS",
+    "TaskData",
+    "TaskSetup",
+    "describe_setups",
+    "load_task",
+]
+
+#: Training compute of Llama-2-7B, 6 × 7e9 params × 2e12 tokens: the paper's default cutoff.
+LLAMA2_7B_FLOPS = 6 * 7e9 * 2e12
+#: The earlier cutoff the paper uses for the arithmetic tasks.
+ARITHMETIC_CUTOFF_FLOPS = 2.2e22
+
+#: Benchmarks available for the instruction-tuned models (no XWinograd; Winogrande by name).
+AGENT_BENCHMARKS: tuple[str, ...] = (
+    "MMLU", "ARC-C", "HellaSwag", "Winogrande", "TruthfulQA", "GSM8K", "HumanEval",
+)  # fmt: skip
+
+_ALL8 = tuple(data.BENCHMARKS)
+_NO_GSM8K = tuple(b for b in data.BENCHMARKS if b != "GSM8K")
+
+Table = Literal["emergent", "post_training", "agent", "leaderboard_v2"]
+
+
+@dataclass(frozen=True)
+class TaskSetup:
+    """How one downstream target is predicted (Eq. 6) and evaluated.
+
+    ``low``/``high`` rescale the raw score: E = clip((raw − low) / (high − low), 0, 1).
+    ``split="flops"`` fits on models with training FLOPs ≤ the cutoff (given in
+    FLOPs, or as the compute of ``cutoff_model``) and tests on the rest; models
+    with unknown FLOPs are excluded from both. ``split="top_fraction"`` holds out
+    the best ``top_fraction`` of models by the target.
+    """
+
+    key: str
+    title: str
+    table: Table
+    column: str
+    benchmarks: tuple[str, ...]
+    low: float = 0.0
+    high: float = 1.0
+    link: Literal["sigmoid", "h_sigmoid"] = "h_sigmoid"
+    loss: Literal["squared", "huber"] = "huber"
+    huber_delta: float = 1.0
+    n_components: int = 3
+    split: Literal["flops", "top_fraction"] = "flops"
+    cutoff_flops: float | None = LLAMA2_7B_FLOPS
+    cutoff_model: str | None = None
+    top_fraction: float = 0.1
+    subset: data.Subset = "paper"
+    note: str = field(default="", compare=False)
+
+    def with_(self, **changes: object) -> TaskSetup:
+        """Return a copy with some fields changed (e.g. another cutoff for an exercise)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    def law_kwargs(self) -> dict[str, object]:
+        """Keyword arguments for :class:`osl_helpers.law.ObservationalScalingLaw`."""
+        return {
+            "n_components": self.n_components,
+            "link": self.link,
+            "loss": self.loss,
+            "huber_delta": self.huber_delta,
+        }
+
+
+def _emergent(key: str, title: str, column: str, **kw: object) -> TaskSetup:
+    return TaskSetup(
+        key=key, title=title, table="emergent", column=column, link="sigmoid", loss="huber",
+        **kw,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+def _post(key: str, title: str, column: str) -> TaskSetup:
+    return TaskSetup(
+        key=key, title=title, table="post_training", column=column, benchmarks=_NO_GSM8K,
+        link="h_sigmoid", loss="huber",
+    )  # fmt: skip
+
+
+def _leaderboard(key: str, title: str, column: str, low: float, **kw: object) -> TaskSetup:
+    return TaskSetup(
+        key=key, title=title, table="leaderboard_v2", column=column, benchmarks=_ALL8,
+        low=low, link="h_sigmoid", loss="huber", subset="all",
+        **kw,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+PAPER_SETUPS: dict[str, TaskSetup] = {
+    s.key: s
+    for s in [
+        # Emergent BIG-Bench tasks (Sec. 4.1): plain sigmoid, Huber loss.
+        _emergent("word_unscramble", "Word unscramble", "word_unscrambling_2_exact_match",
+                  benchmarks=_ALL8),
+        _emergent("persian_qa", "Persian QA", "parsinlu_qa_2_acc", benchmarks=_ALL8, low=0.25,
+                  note="4-way multiple choice: chance 0.25"),
+        _emergent("subtraction_3d", "3-digit subtraction", "arithmetic_3ds_2_acc",
+                  benchmarks=_NO_GSM8K, cutoff_flops=ARITHMETIC_CUTOFF_FLOPS),
+        _emergent("multiplication_2d", "2-digit multiplication", "arithmetic_2dm_2_acc",
+                  benchmarks=_NO_GSM8K, cutoff_flops=ARITHMETIC_CUTOFF_FLOPS),
+        _emergent("addition_3d", "3-digit addition", "arithmetic_3da_2_acc",
+                  benchmarks=_NO_GSM8K, cutoff_flops=ARITHMETIC_CUTOFF_FLOPS),
+        _emergent("addition_2d", "2-digit addition", "arithmetic_2da_2_acc",
+                  benchmarks=_NO_GSM8K, cutoff_flops=ARITHMETIC_CUTOFF_FLOPS),
+        _emergent("ipa_em", "IPA transliterate (exact match)", "ipa_transliterate_2_exact_match",
+                  benchmarks=_ALL8),
+        _emergent("ipa_bleu", "IPA transliterate (BLEU)", "ipa_transliterate_2_bleu",
+                  benchmarks=_ALL8, high=100.0, note="BLEU on 0-100"),
+        # Post-training techniques on GSM8K (Sec. 4.3): h-sigmoid, Huber, 7 benchmarks.
+        _post("gsm8k_naive", "GSM8K naive (5-shot)", "gsm8k_5_exact_match,strict-match"),
+        _post("gsm8k_cot", "GSM8K CoT (8-shot)", "gsm8k_cot_8_exact_match,strict-match"),
+        _post("gsm8k_cot_sc", "GSM8K CoT + self-consistency (maj@5)",
+              "gsm8k_cot_self_consistency_8_exact_match,maj@5"),
+        # Agents (Sec. 4.2): instruct models, least squares, top 10% held out.
+        TaskSetup(key="agentbench", title="AgentBench (overall)", table="agent",
+                  column="ABench-OA", benchmarks=AGENT_BENCHMARKS, high=10.0,
+                  link="h_sigmoid", loss="squared", split="top_fraction", cutoff_flops=None,
+                  subset="all"),
+        TaskSetup(key="agentboard", title="AgentBoard (success rate)", table="agent",
+                  column="ABoard-Avg_SR", benchmarks=AGENT_BENCHMARKS, high=100.0,
+                  link="h_sigmoid", loss="squared", split="top_fraction", cutoff_flops=None,
+                  subset="all"),
+        # Open LLM Leaderboard v2: chance levels documented per task.
+        _leaderboard("bbh", "BBH", "leaderboard_bbh", low=0.0,
+                     note="mixed formats; raw accuracy"),
+        _leaderboard("gpqa", "GPQA", "leaderboard_gpqa", low=0.25,
+                     cutoff_model="Qwen/Qwen1.5-7B", cutoff_flops=None, note="4-way: chance 0.25"),
+        _leaderboard("math_hard", "MATH Level 5", "leaderboard_math_hard", low=0.0,
+                     cutoff_model="google/gemma-7b", cutoff_flops=None,
+                     note="exact match: chance 0"),
+        _leaderboard("mmlu_pro", "MMLU-Pro", "leaderboard_mmlu_pro", low=0.1,
+                     note="10-way: chance 0.1"),
+        _leaderboard("ifeval", "IFEval", "leaderboard_ifeval", low=0.0, note="no chance floor"),
+        _leaderboard("musr", "MuSR", "leaderboard_musr", low=0.0,
+                     note="mixed 2- to 5-way; raw accuracy"),
+    ]
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TaskData:
+    """A setup resolved against the tables: aligned inputs, target and split.
+
+    ``frame`` has one row per model (index: model name) with the meta columns,
+    the benchmarks, ``y_raw`` and ``y``; ``X`` is ``frame[benchmarks]``;
+    ``train``/``test``/``excluded`` are boolean Series on the same index and
+    ``excluded_reason`` says why a model is in neither set.
+    """
+
+    setup: TaskSetup
+    frame: pd.DataFrame
+    X: pd.DataFrame
+    y: pd.Series
+    train: pd.Series
+    test: pd.Series
+    excluded: pd.Series
+    excluded_reason: pd.Series
+    cutoff_log10_flops: float | None
+
+    @property
+    def X_train(self) -> pd.DataFrame:
+        return self.X.loc[self.train]
+
+    @property
+    def y_train(self) -> pd.Series:
+        return self.y.loc[self.train]
+
+    @property
+    def X_test(self) -> pd.DataFrame:
+        return self.X.loc[self.test]
+
+    @property
+    def y_test(self) -> pd.Series:
+        return self.y.loc[self.test]
+
+
+def _target_table(table: Table) -> pd.DataFrame:
+    loaders = {
+        "emergent": data.load_emergent,
+        "post_training": data.load_post_training,
+        "agent": data.load_agent_benchmarks,
+        "leaderboard_v2": data.load_leaderboard_v2,
+    }
+    return loaders[table]()
+
+
+def _base_table(setup: TaskSetup) -> pd.DataFrame:
+    if setup.table == "agent":
+        return data.load_instruct_benchmarks()
+    return data.load_base_benchmarks(setup.subset)
+
+
+def load_task(setup: TaskSetup | str) -> TaskData:
+    """Resolve a setup (or the key of one in :data:`PAPER_SETUPS`) into a :class:`TaskData`.
+
+    Models without the target, or with a benchmark entirely missing for the
+    setup, are dropped; missing benchmark cells are left for imputation.
+    """
+    if isinstance(setup, str):
+        if setup not in PAPER_SETUPS:
+            raise KeyError(f"unknown setup {setup!r}; choose from {sorted(PAPER_SETUPS)}")
+        setup = PAPER_SETUPS[setup]
+    base = _base_table(setup)
+    target = _target_table(setup.table)
+    joined = data.join_on_model(base, target, {setup.column: "y_raw"})
+    assert isinstance(joined, pd.DataFrame)
+    frame = joined.dropna(subset=["y_raw"]).set_index("Model", drop=False)
+    frame.index.name = None
+    raw = frame["y_raw"].astype(float)
+    frame["y"] = ((raw - setup.low) / (setup.high - setup.low)).clip(0.0, 1.0)
+
+    cutoff: float | None = None
+    reason = pd.Series("", index=frame.index, dtype=object)
+    if setup.split == "flops":
+        if setup.cutoff_model is not None:
+            ref = data.load_base_benchmarks("all").set_index("Model")
+            if setup.cutoff_model not in ref.index:
+                raise UnknownFamilyError(f"cutoff model {setup.cutoff_model!r} is not in the data")
+            cutoff = float(ref["log10_flops"].astype(float).loc[setup.cutoff_model])
+        elif setup.cutoff_flops is not None:
+            cutoff = math.log10(setup.cutoff_flops)
+        else:
+            raise ValueError(f"setup {setup.key!r}: a FLOPs split needs a cutoff")
+        lf = frame["log10_flops"]
+        known = lf.notna()
+        # A relative tolerance keeps the reference model itself on the training side.
+        train = known & (lf <= cutoff + 1e-9)
+        test = known & ~train
+        reason[~known] = "training FLOPs unknown"
+    else:
+        n_test = max(1, round(setup.top_fraction * len(frame)))
+        order = frame["y"].rank(method="first", ascending=False)
+        test = order <= n_test
+        train = ~test
+    excluded = ~(train | test)
+    return TaskData(
+        setup=setup,
+        frame=frame,
+        X=frame[list(setup.benchmarks)],
+        y=frame["y"],
+        train=train.astype(bool),
+        test=test.astype(bool),
+        excluded=excluded.astype(bool),
+        excluded_reason=reason.where(excluded, ""),
+        cutoff_log10_flops=cutoff,
+    )
+
+
+def describe_setups() -> pd.DataFrame:
+    """One row per paper setup: the table, column, normalisation, law and split."""
+    rows = []
+    for s in PAPER_SETUPS.values():
+        split = (
+            f"top {s.top_fraction:.0%} held out"
+            if s.split == "top_fraction"
+            else f"FLOPs ≤ {s.cutoff_model}"
+            if s.cutoff_model
+            else f"FLOPs ≤ {s.cutoff_flops:.2g}"
+        )
+        rows.append(
+            {
+                "key": s.key,
+                "target": s.title,
+                "column": s.column,
+                "rescaled": f"({s.low:g}, {s.high:g}) → (0, 1)",
+                "benchmarks": len(s.benchmarks),
+                "law": "σ" if s.link == "sigmoid" else "h·σ",
+                "loss": s.loss,
+                "split": split,
+            }
+        )
+    return pd.DataFrame(rows).set_index("key")
