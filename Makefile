@@ -39,7 +39,7 @@ $(VENDOR_STAMP): package.json package-lock.json tools/vendor_assets.sh
 	touch $@
 
 data: setup
-	$(PY) -m osl_helpers.data
+	$(PY) -m osl_helpers
 
 browser-deps:
 	@command -v chromium >/dev/null || { \

@@ -521,7 +521,7 @@ def fetch_all() -> dict[str, Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m osl_helpers.data`` fetches and verifies every table."""
+    """Command line: ``python -m osl_helpers`` fetches and verifies every table."""
     import sys
 
     try:
@@ -533,6 +533,3 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(paths)} tables verified against data/registry.txt ({source})")
     return 0
 
-
-if __name__ == "__main__":
-    raise SystemExit(main())
