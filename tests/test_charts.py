@@ -1,0 +1,466 @@
+"""The chart builders return valid, self-contained, interactive Altair specs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import pytest
+
+from osl_helpers import charts
+from osl_helpers.data import PAPER_FAMILIES
+
+Spec = dict[str, Any]
+
+
+# --------------------------------------------------------------------------- spec helpers
+
+
+def _walk(node: Any) -> Iterator[Any]:
+    """Every dict and list inside a spec, depth first."""
+    yield node
+    if isinstance(node, dict):
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _walk(value)
+
+
+def _tooltip_fields(spec: Spec) -> set[str]:
+    fields = set()
+    for node in _walk(spec):
+        if isinstance(node, dict) and "tooltip" in node:
+            tips = node["tooltip"]
+            for tip in tips if isinstance(tips, list) else [tips]:
+                if isinstance(tip, dict) and "field" in tip:
+                    fields.add(tip["field"])
+    return fields
+
+
+def _keys(spec: Spec) -> set[str]:
+    return {k for node in _walk(spec) if isinstance(node, dict) for k in node}
+
+
+def _marks(spec: Spec) -> list[str]:
+    out = []
+    for node in _walk(spec):
+        if isinstance(node, dict) and "mark" in node:
+            mark = node["mark"]
+            out.append(mark["type"] if isinstance(mark, dict) else mark)
+    return out
+
+
+def _records(spec: Spec) -> list[dict[str, Any]]:
+    """All inlined rows (Altair's default data transformer puts them under 'datasets')."""
+    return [row for rows in spec.get("datasets", {}).values() for row in rows]
+
+
+def _scales(spec: Spec, channel: str) -> list[dict[str, Any]]:
+    out = []
+    for node in _walk(spec):
+        if isinstance(node, dict) and isinstance(node.get("encoding"), dict):
+            enc = node["encoding"].get(channel)
+            if isinstance(enc, dict) and isinstance(enc.get("scale"), dict):
+                out.append(enc["scale"])
+    return out
+
+
+# --------------------------------------------------------------------------- fake data
+
+FAMILIES = ["Llama-2", "Qwen", "Pythia", "StarCoder", "Home-made"]
+
+
+@pytest.fixture
+def models() -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    n = 20
+    return pd.DataFrame(
+        {
+            "Model": [f"org/model-{i}" for i in range(n)],
+            "Model Family": [FAMILIES[i % len(FAMILIES)] for i in range(n)],
+            "log10 FLOPs": np.linspace(20.0, 25.0, n),
+            "acc.norm": rng.uniform(0.2, 0.9, n),
+            "kind": ["code" if i % 4 == 0 else "general" for i in range(n)],
+        }
+    )
+
+
+@pytest.fixture
+def matrix() -> pd.DataFrame:
+    rng = np.random.default_rng(1)
+    m = pd.DataFrame(
+        rng.uniform(0, 1, (4, 3)),
+        index=["m0", "m1", "m2", "m3"],
+        columns=["MMLU", "ARC-C", "GSM8K"],
+    )
+    m.loc["m1", "GSM8K"] = np.nan
+    return m
+
+
+@pytest.fixture
+def points(models: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "model": models["Model"],
+            "family": models["Model Family"],
+            "x": models["log10 FLOPs"],
+            "y": models["acc.norm"],
+            "split": np.where(models["log10 FLOPs"] < 23, "train", "test"),
+        }
+    )
+
+
+@pytest.fixture
+def curve() -> pd.DataFrame:
+    xs = np.linspace(20, 25, 11)
+    return pd.concat(
+        [
+            pd.DataFrame(
+                {"x": xs, "y_hat": a * xs - 1.6, "lo": a * xs - 1.7, "hi": a * xs - 1.5}
+            ).assign(curve=name)
+            for name, a in [("observational", 0.1), ("compute", 0.09)]
+        ],
+        ignore_index=True,
+    )
+
+
+@pytest.fixture
+def builders(
+    models: pd.DataFrame, matrix: pd.DataFrame, points: pd.DataFrame, curve: pd.DataFrame
+) -> dict[str, tuple[Callable[[], Any], set[str]]]:
+    """Each builder called on valid data, with the tooltip fields its chart must carry."""
+    pva = points.assign(y_hat=points["y"] + 0.02)
+    weights = pd.DataFrame(
+        {
+            "benchmark": ["MMLU", "GSM8K", "MMLU", "GSM8K"],
+            "weight": [0.4, -0.2, 0.1, 0.7],
+            "target": ["BBH", "BBH", "GSM8K-CoT", "GSM8K-CoT"],
+        }
+    )
+    errors = pd.DataFrame(
+        {"predictor": ["PCs", "PCs", "FLOPs", "FLOPs"], "target": ["A", "B"] * 2, "mse": [1e-3] * 4}
+    )
+    budget = pd.DataFrame(
+        {
+            "budget": [1, 2, 4] * 2,
+            "mse": [0.1, 0.05, 0.02, 0.2, 0.1, 0.04],
+            "lo": 0.01,
+            "hi": 0.3,
+            "method": ["V-optimal"] * 3 + ["random"] * 3,
+        }
+    )
+    ranges = pd.DataFrame({"item": ["MMLU", "GSM8K"], "start": [21.0, 22.5], "end": [24.0, 25.0]})
+    return {
+        "heatmap": (lambda: charts.heatmap(matrix), {"row", "column", "value"}),
+        "scree": (lambda: charts.scree([0.6, 0.25, 0.1]), {"component", "ratio", "cumulative"}),
+        "loadings_heatmap": (lambda: charts.loadings_heatmap(matrix.fillna(0.0)), {"value"}),
+        "family_scatter": (
+            lambda: charts.family_scatter(models, "log10 FLOPs", "acc.norm", shape="kind"),
+            {"Model", "Model Family", "log10 FLOPs", "acc\\.norm", "kind"},
+        ),
+        "law_fit_chart": (
+            lambda: charts.law_fit_chart(points, curve, "log10 training FLOPs", "accuracy"),
+            {"model", "family", "split", "x", "y", "y_hat", "curve"},
+        ),
+        "pred_vs_actual": (
+            lambda: charts.pred_vs_actual(pva, group="split"),
+            {"model", "family", "split", "y", "y_hat"},
+        ),
+        "weights_bar": (lambda: charts.weights_bar(weights), {"benchmark", "weight", "target"}),
+        "metric_heatmap": (
+            lambda: charts.metric_heatmap(errors, "target", "predictor", "mse"),
+            {"row", "column", "value"},
+        ),
+        "line_with_band": (
+            lambda: charts.line_with_band(budget, "budget", "mse", "method", lo="lo", hi="hi"),
+            {"method", "budget", "mse", "lo", "hi"},
+        ),
+        "range_chart": (
+            lambda: charts.range_chart(ranges, "log10 training FLOPs"),
+            {"item", "start", "end"},
+        ),
+    }
+
+
+BUILDERS = [
+    "heatmap",
+    "scree",
+    "loadings_heatmap",
+    "family_scatter",
+    "law_fit_chart",
+    "pred_vs_actual",
+    "weights_bar",
+    "metric_heatmap",
+    "line_with_band",
+    "range_chart",
+]
+
+
+# --------------------------------------------------------------------------- every builder
+
+
+@pytest.mark.parametrize("name", BUILDERS)
+def test_builder_returns_a_valid_self_contained_chart(
+    name: str, builders: dict[str, tuple[Callable[[], Any], set[str]]]
+) -> None:
+    make, expected_tips = builders[name]
+    chart = make()
+    assert isinstance(chart, alt.LayerChart | alt.FacetChart | alt.Chart)
+    spec = chart.to_dict()  # validates against the Vega-Lite schema
+    assert "url" not in _keys(spec), "data must be inlined, never fetched"
+    assert _records(spec), "the chart must carry its data"
+    assert expected_tips <= _tooltip_fields(spec)
+
+
+@pytest.mark.parametrize("name", BUILDERS)
+def test_builder_sets_a_title(
+    name: str, builders: dict[str, tuple[Callable[[], Any], set[str]]]
+) -> None:
+    spec = builders[name][0]().to_dict()
+    assert isinstance(spec.get("title"), dict) and spec["title"]["text"] is not None
+
+
+@pytest.mark.parametrize(
+    ("call", "missing"),
+    [
+        (lambda m: charts.heatmap(m, col_order=["MMLU", "BBH"]), "BBH"),
+        (lambda m: charts.family_scatter(m, "log10 FLOPs", "params"), "params"),
+        (lambda m: charts.family_scatter(m, "log10 FLOPs", "acc.norm", family="family"), "family"),
+        (lambda m: charts.law_fit_chart(m, m, "x", "y"), "split"),
+        (lambda m: charts.pred_vs_actual(m, model="Model", family="Model Family"), "y_hat"),
+        (lambda m: charts.weights_bar(m), "benchmark"),
+        (lambda m: charts.metric_heatmap(m, "Model", "kind", "mse"), "mse"),
+        (lambda m: charts.line_with_band(m, "log10 FLOPs", "acc.norm", "method"), "method"),
+        (lambda m: charts.range_chart(m, "x", item="Model"), "start"),
+    ],
+)
+def test_missing_column_raises_value_error_naming_it(
+    models: pd.DataFrame, call: Callable[[pd.DataFrame], Any], missing: str
+) -> None:
+    with pytest.raises(ValueError, match=f"'{missing}'"):
+        call(models)
+
+
+def test_require_columns_lists_every_missing_column() -> None:
+    frame = pd.DataFrame({"a": [1]})
+    with pytest.raises(ValueError, match=r"\['b', 'c'\]"):
+        charts.require_columns(frame, ["a", "b", None, "c"])
+    charts.require_columns(frame, ["a", None])
+
+
+def test_import_changes_no_global_altair_state() -> None:
+    code = (
+        "import altair as alt\n"
+        "before = (alt.renderers.active, alt.theme.active, alt.data_transformers.active)\n"
+        "import osl_helpers.charts\n"
+        "after = (alt.renderers.active, alt.theme.active, alt.data_transformers.active)\n"
+        "assert before == after, (before, after)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+# --------------------------------------------------------------------------- colours and shapes
+
+
+def test_paper_family_colour_does_not_depend_on_the_other_families() -> None:
+    alone = charts.family_colors(["Pythia"])
+    crowd = charts.family_colors([*PAPER_FAMILIES, "Home-made"])
+    assert alone["Pythia"] == crowd["Pythia"]
+    assert len(set(crowd.values())) == len(crowd), "22 families fit in the palette"
+
+
+def test_unknown_family_avoids_colours_of_present_families() -> None:
+    colors = charts.family_colors(["Llama-2", "Home-made"])
+    assert colors["Home-made"] != colors["Llama-2"]
+
+
+def test_family_scale_legend_is_sorted_and_matches_colours() -> None:
+    scale = charts.family_scale(["Qwen", "BLOOM", "Qwen"]).to_dict()
+    assert scale["domain"] == ["BLOOM", "Qwen"]
+    colors = charts.family_colors(["Qwen", "BLOOM"])
+    assert scale["range"] == [colors["BLOOM"], colors["Qwen"]]
+
+
+def test_shape_scale_refuses_more_categories_than_shapes() -> None:
+    with pytest.raises(ValueError, match="coarser category"):
+        charts.shape_scale([f"c{i}" for i in range(len(charts.SHAPES) + 1)])
+
+
+# --------------------------------------------------------------------------- heatmaps
+
+
+def test_heatmap_marks_missing_and_imputed_cells(matrix: pd.DataFrame) -> None:
+    imputed = pd.DataFrame(False, index=matrix.index, columns=matrix.columns)
+    imputed.loc["m2", "ARC-C"] = True
+    spec = charts.heatmap(matrix, imputed=imputed, labels=True).to_dict()
+    status = {(r["row"], r["column"]): r["status"] for r in _records(spec)}
+    assert status[("m1", "GSM8K")] == "missing"
+    assert status[("m2", "ARC-C")] == "imputed"
+    assert status[("m0", "MMLU")] == "observed"
+    assert {"domain": ["missing", "imputed"], "range": ["cross", "circle"]} in _scales(
+        spec, "shape"
+    )
+
+
+def test_heatmap_respects_row_order_and_rejects_unknown_rows(matrix: pd.DataFrame) -> None:
+    spec = charts.heatmap(matrix, row_order=["m3", "m0"]).to_dict()
+    assert {r["row"] for r in _records(spec)} == {"m3", "m0"}
+    sorts = [
+        n["y"]["sort"] for n in _walk(spec) if isinstance(n, dict) and "sort" in n.get("y", {})
+    ]
+    assert ["m3", "m0"] in sorts
+    with pytest.raises(ValueError, match="m9"):
+        charts.heatmap(matrix, row_order=["m0", "m9"])
+
+
+def test_heatmap_rejects_misaligned_imputed_mask(matrix: pd.DataFrame) -> None:
+    with pytest.raises(ValueError, match="GSM8K"):
+        charts.heatmap(matrix, imputed=matrix[["MMLU", "ARC-C"]].notna())
+
+
+def test_loadings_are_symmetric_around_zero_and_labelled() -> None:
+    comps = pd.DataFrame([[0.5, -0.8], [0.1, 0.2]], index=["PC-1", "PC-2"], columns=["a", "b"])
+    spec = charts.loadings_heatmap(comps).to_dict()
+    assert {"scheme": "blueorange", "domain": [-0.8, 0.8], "domainMid": 0} in _scales(spec, "color")
+    assert "text" in _marks(spec)
+
+
+def test_metric_heatmap_labels_cells_and_rejects_duplicates() -> None:
+    df = pd.DataFrame({"p": ["a", "a"], "t": ["x", "y"], "mse": [0.1, 0.2]})
+    spec = charts.metric_heatmap(df, "t", "p", "mse", fmt=".2f").to_dict()
+    texts = [n for n in _walk(spec) if isinstance(n, dict) and n.get("field") == "value"]
+    assert any(t.get("format") == ".2f" for t in texts)
+    assert "text" in _marks(spec)
+    with pytest.raises(ValueError, match="several rows"):
+        charts.metric_heatmap(pd.concat([df, df]), "t", "p", "mse")
+
+
+# --------------------------------------------------------------------------- PCA charts
+
+
+def test_scree_cumulates_and_rejects_bad_ratios() -> None:
+    spec = charts.scree(pd.Series([0.5, 0.3], index=["PC-1", "PC-2"])).to_dict()
+    cum = {r["component"]: r["cumulative"] for r in _records(spec)}
+    assert cum == pytest.approx({"PC-1": 0.5, "PC-2": 0.8})
+    assert {"bar", "line", "text"} <= set(_marks(spec))
+    with pytest.raises(ValueError, match="summing"):
+        charts.scree([0.7, 0.6])
+    with pytest.raises(ValueError, match="finite"):
+        charts.scree([])
+
+
+def test_weights_bar_facets_by_target_and_accepts_a_series() -> None:
+    long = pd.DataFrame(
+        {
+            "benchmark": ["a", "b"] * 2,
+            "weight": [1.0, -1.0, 0.5, 0.2],
+            "target": ["T1"] * 2 + ["T2"] * 2,
+        }
+    )
+    assert isinstance(charts.weights_bar(long), alt.FacetChart)
+    single = charts.weights_bar(pd.Series([0.3, -0.2], index=["a", "b"]))
+    assert isinstance(single, alt.LayerChart)
+    signs = {r["benchmark"]: r["sign"] for r in _records(single.to_dict())}
+    assert signs == {"a": "positive", "b": "negative"}
+
+
+# --------------------------------------------------------------------------- scatter plots
+
+
+def test_family_scatter_lines_span_each_family_range(models: pd.DataFrame) -> None:
+    lines = pd.DataFrame({"Model Family": ["Qwen"], "slope": [0.1], "intercept": [-2.0]})
+    spec = charts.family_scatter(models, "log10 FLOPs", "acc.norm", lines=lines).to_dict()
+    seg = [r for r in _records(spec) if "fit" in r]
+    qwen = models.loc[models["Model Family"] == "Qwen", "log10 FLOPs"]
+    assert sorted(r["log10 FLOPs"] for r in seg) == [qwen.min(), qwen.max()]
+    assert all(r["fit"] == pytest.approx(0.1 * r["log10 FLOPs"] - 2.0) for r in seg)
+    with pytest.raises(ValueError, match="Mistral"):
+        bad = lines.assign(**{"Model Family": ["Mistral"]})
+        charts.family_scatter(models, "log10 FLOPs", "acc.norm", lines=bad)
+
+
+def test_family_scatter_labels_highlighted_models(models: pd.DataFrame) -> None:
+    chart = charts.family_scatter(
+        models, "log10 FLOPs", "acc.norm", highlight=["org/model-1", "org/model-19"]
+    )
+    spec = chart.to_dict()
+    assert sum(m == "text" for m in _marks(spec)) == 2, "one label layer per side"
+    labelled = {r["Model"] for r in _records(spec)}
+    assert {"org/model-1", "org/model-19"} <= labelled
+    assert any("bind" in p for p in spec.get("params", [])), "scatter plots zoom"
+    with pytest.raises(ValueError, match="nobody"):
+        charts.family_scatter(models, "log10 FLOPs", "acc.norm", highlight=["nobody"])
+
+
+def test_family_scatter_uses_shape_for_the_coarse_category(models: pd.DataFrame) -> None:
+    spec = charts.family_scatter(models, "log10 FLOPs", "acc.norm", shape="kind").to_dict()
+    assert {"domain": ["code", "general"], "range": ["circle", "triangle-up"]} in _scales(
+        spec, "shape"
+    )
+
+
+def test_law_fit_chart_draws_splits_band_cutoff_and_dashes(
+    points: pd.DataFrame, curve: pd.DataFrame
+) -> None:
+    spec = charts.law_fit_chart(points, curve, "log10 FLOPs", "accuracy", cutoff=23.0).to_dict()
+    shapes = _scales(spec, "shape")
+    assert {"domain": ["train", "test"], "range": ["circle", "triangle-up"]} in shapes
+    dashes = _scales(spec, "strokeDash")
+    assert dashes and dashes[0]["domain"] == ["observational", "compute"]
+    assert dashes[0]["range"][0] != dashes[0]["range"][1]
+    assert {"area", "rule", "line", "point"} <= set(_marks(spec))
+    assert any(r.get("cutoff") == 23.0 for r in _records(spec))
+
+
+def test_law_fit_chart_single_curve_without_band(points: pd.DataFrame) -> None:
+    curve = pd.DataFrame({"x": [20.0, 25.0], "y_hat": [0.3, 0.8]})
+    spec = charts.law_fit_chart(points, curve, "log10 FLOPs", "accuracy").to_dict()
+    assert "area" not in _marks(spec)
+    with pytest.raises(ValueError, match="'lo' and 'hi'"):
+        charts.law_fit_chart(points, curve.assign(lo=0.2), "log10 FLOPs", "accuracy")
+
+
+def test_pred_vs_actual_facets_with_a_shared_diagonal(points: pd.DataFrame) -> None:
+    df = points.assign(y_hat=points["y"] * 0.9)
+    chart = charts.pred_vs_actual(df, group="split", facet=True)
+    assert isinstance(chart, alt.FacetChart)
+    spec = chart.to_dict()
+    x_scales = _scales(spec, "x")
+    assert x_scales and all(s == x_scales[0] for s in x_scales), "one range for all layers"
+    assert x_scales[0] == _scales(spec, "y")[0], "square: both axes share the range"
+    with pytest.raises(ValueError, match="group"):
+        charts.pred_vs_actual(df, facet=True)
+
+
+# --------------------------------------------------------------------------- lines and ranges
+
+
+def test_line_with_band_checks_log_axis_and_band_pair() -> None:
+    df = pd.DataFrame({"n": [1, 2], "mse": [0.1, 0.0], "g": ["a", "a"], "lo": 0.0, "hi": 1.0})
+    with pytest.raises(ValueError, match="positive"):
+        charts.line_with_band(df, "n", "mse", "g", log_y=True)
+    with pytest.raises(ValueError, match="both"):
+        charts.line_with_band(df, "n", "mse", "g", lo="lo")
+    spec = charts.line_with_band(df, "n", "mse", "g", lo="lo", hi="hi").to_dict()
+    assert {"area", "line", "point"} <= set(_marks(spec))
+    assert _scales(spec, "shape"), "groups differ by point shape, not colour alone"
+
+
+def test_range_chart_rejects_reversed_intervals_and_keeps_order() -> None:
+    df = pd.DataFrame(
+        {"item": ["a", "b"], "start": [1.0, 2.0], "end": [3.0, 2.5], "note": ["x", "y"]}
+    )
+    spec = charts.range_chart(df, "log10 FLOPs", label="note", order=["b", "a"]).to_dict()
+    sorts = [
+        n["y"]["sort"] for n in _walk(spec) if isinstance(n, dict) and "sort" in n.get("y", {})
+    ]
+    assert ["b", "a"] in sorts
+    assert "text" in _marks(spec)
+    with pytest.raises(ValueError, match="start > end"):
+        charts.range_chart(df.assign(end=[0.5, 3.0]), "log10 FLOPs")
