@@ -42,7 +42,7 @@ __all__ = [
     "load_sub10b_benchmarks",
 ]
 
-from osl_helpers import charts, data, rendering, setups  # noqa: E402
-from osl_helpers.rendering import enable_offline_charts  # noqa: E402
+from osl_helpers import charts, data, rendering, setups
+from osl_helpers.rendering import enable_offline_charts
 
 __all__ += ["charts", "data", "enable_offline_charts", "rendering", "setups"]

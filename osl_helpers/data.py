@@ -532,4 +532,3 @@ def main(argv: list[str] | None = None) -> int:
     source = "OSL_DATA_DIR" if os.environ.get("OSL_DATA_DIR") else "cache"
     print(f"{len(paths)} tables verified against data/registry.txt ({source})")
     return 0
-
