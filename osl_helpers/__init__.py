@@ -2,8 +2,40 @@
 
 Ruan, Maddison & Hashimoto (2024), "Observational Scaling Laws and the
 Predictability of Language Model Performance", arXiv:2405.10938.
+
+Modules follow the paper's concepts: ``data`` (the pinned tables), ``setups``
+(the paper's experimental setups), ``imputation`` (Alg. A.1 PCAImpute),
+``capabilities`` (principal capabilities S, Eq. 5), ``law`` (Eq. 6),
+``compute`` (Eqs. 1, 4, 7, 8), ``evaluation`` (splits and like-for-like
+comparisons), ``experiments`` (one setup end to end), ``selection`` (model
+subsets, Sec. 5), ``charts`` (Altair builders) and ``rendering`` (offline
+chart display in the book).
 """
 
+from osl_helpers import (
+    capabilities,
+    charts,
+    compute,
+    data,
+    evaluation,
+    experiments,
+    imputation,
+    law,
+    rendering,
+    selection,
+    setups,
+)
+from osl_helpers.capabilities import CapabilityPCA
+from osl_helpers.compute import (
+    compute_multiplier,
+    f_equivalent_flops,
+    f_equivalent_log10_flops,
+    fit_common_slope_lines,
+    fit_family_lines,
+    fit_pooled_line,
+    reference_line,
+    training_flops,
+)
 from osl_helpers.data import (
     BENCHMARKS,
     CODE_FAMILIES,
@@ -21,6 +53,20 @@ from osl_helpers.data import (
     load_post_training,
     load_sub10b_benchmarks,
 )
+from osl_helpers.evaluation import (
+    compare_predictors,
+    mae,
+    mse,
+    split_by_family,
+    split_by_flops,
+    split_by_models,
+    split_by_top_fraction,
+)
+from osl_helpers.experiments import fit_task
+from osl_helpers.imputation import PCAImputer
+from osl_helpers.law import ObservationalScalingLaw, normalize_target
+from osl_helpers.rendering import enable_offline_charts
+from osl_helpers.setups import PAPER_SETUPS, load_task
 
 __version__ = "0.1.0"
 
@@ -28,11 +74,32 @@ __all__ = [
     "BENCHMARKS",
     "CODE_FAMILIES",
     "PAPER_FAMILIES",
+    "PAPER_SETUPS",
     "PREREGISTERED_MODELS",
+    "CapabilityPCA",
     "DataFetchError",
     "DataValidationError",
+    "ObservationalScalingLaw",
+    "PCAImputer",
+    "capabilities",
+    "charts",
+    "compare_predictors",
+    "compute",
+    "compute_multiplier",
+    "data",
+    "enable_offline_charts",
+    "evaluation",
+    "experiments",
+    "f_equivalent_flops",
+    "f_equivalent_log10_flops",
     "fetch_file",
+    "fit_common_slope_lines",
+    "fit_family_lines",
+    "fit_pooled_line",
+    "fit_task",
+    "imputation",
     "join_on_model",
+    "law",
     "load_agent_benchmarks",
     "load_base_benchmarks",
     "load_emergent",
@@ -40,9 +107,17 @@ __all__ = [
     "load_leaderboard_v2",
     "load_post_training",
     "load_sub10b_benchmarks",
+    "load_task",
+    "mae",
+    "mse",
+    "normalize_target",
+    "reference_line",
+    "rendering",
+    "selection",
+    "setups",
+    "split_by_family",
+    "split_by_flops",
+    "split_by_models",
+    "split_by_top_fraction",
+    "training_flops",
 ]
-
-from osl_helpers import charts, data, rendering, setups
-from osl_helpers.rendering import enable_offline_charts
-
-__all__ += ["charts", "data", "enable_offline_charts", "rendering", "setups"]
