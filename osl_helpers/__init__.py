@@ -24,6 +24,7 @@ from osl_helpers import (
     rendering,
     selection,
     setups,
+    synthetic,
 )
 from osl_helpers.capabilities import CapabilityPCA
 from osl_helpers.compute import (
@@ -116,6 +117,7 @@ __all__ = [
     "selection",
     "setups",
     "split_by_family",
+    "synthetic",
     "split_by_flops",
     "split_by_models",
     "split_by_top_fraction",
