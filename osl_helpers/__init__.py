@@ -117,9 +117,9 @@ __all__ = [
     "selection",
     "setups",
     "split_by_family",
-    "synthetic",
     "split_by_flops",
     "split_by_models",
     "split_by_top_fraction",
+    "synthetic",
     "training_flops",
 ]

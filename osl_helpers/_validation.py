@@ -104,7 +104,11 @@ def as_score_frame(
         if arr.ndim != 2:
             raise OSLInputError(f"{name} must be 2-D (models × benchmarks); got shape {arr.shape}")
         df = pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
-    bad = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
+    bad = [
+        c
+        for c in df.columns
+        if not pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_complex_dtype(df[c])
+    ]
     if bad:
         raise NonNumericError(f"{name}: non-numeric column(s) {bad}; pass only score columns")
     if df.index.has_duplicates:

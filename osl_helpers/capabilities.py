@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
 
 from osl_helpers._validation import (
     ColumnMismatchError,
@@ -38,6 +39,9 @@ class CapabilityPCA(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     its largest-magnitude loading is positive. With this rule PC-1 rises with
     every benchmark.
 
+    ``score_range`` is the range scores must lie in (fractions by default, so
+    that percentages are caught); ``None`` switches the check off for other data.
+
     Fitted attributes: ``components_`` (γ, DataFrame K × T, index "PC-1"..),
     ``explained_variance_``, ``explained_variance_ratio_`` (share of the total
     variance of the imputed, centred matrix), ``mean_`` and ``scale_`` (Series),
@@ -50,14 +54,22 @@ class CapabilityPCA(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         impute: bool = True,
         impute_components: int = 1,
         standardize: bool = False,
+        score_range: tuple[float, float] | None = (0.0, 1.0),
     ) -> None:
         self.n_components = n_components
         self.impute = impute
         self.impute_components = impute_components
         self.standardize = standardize
+        self.score_range = score_range
+
+    def _scores(self, X: Any) -> pd.DataFrame:
+        if self.score_range is None:
+            return as_score_frame(X, check_range=False)
+        low, high = self.score_range
+        return as_score_frame(X, low=low, high=high)
 
     def _complete(self, X: Any, fit: bool) -> pd.DataFrame:
-        df = as_score_frame(X)
+        df = self._scores(X)
         if fit:
             self.feature_names_in_ = np.asarray([str(c) for c in df.columns], dtype=object)
             self.n_features_in_ = df.shape[1]
@@ -90,7 +102,7 @@ class CapabilityPCA(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         return df
 
     def fit(self, X: Any, y: Any = None) -> CapabilityPCA:
-        df = as_score_frame(X)
+        df = self._scores(X)
         n, t = df.shape
         k = self.n_components
         if not 1 <= k <= t:
@@ -127,6 +139,7 @@ class CapabilityPCA(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         return self
 
     def transform(self, X: Any) -> pd.DataFrame:
+        check_is_fitted(self, "components_")
         full = self._complete(X, fit=False)
         values = (full.to_numpy(dtype=float) - self.mean_.to_numpy()) / self.scale_.to_numpy()
         S = values @ self.components_.to_numpy().T

@@ -11,6 +11,7 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy.optimize import OptimizeResult, least_squares
 from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils.validation import check_is_fitted
 
 from osl_helpers._validation import (
     ConvergenceFailure,
@@ -183,6 +184,7 @@ class ObservationalScalingLaw(RegressorMixin, BaseEstimator):  # type: ignore[mi
         target_range: tuple[float, float] = (0.0, 1.0),
         max_nfev: int = 2000,
         on_failure: Literal["warn", "raise"] = "warn",
+        score_range: tuple[float, float] | None = (0.0, 1.0),
     ) -> None:
         self.n_components = n_components
         self.link = link
@@ -194,9 +196,13 @@ class ObservationalScalingLaw(RegressorMixin, BaseEstimator):  # type: ignore[mi
         self.target_range = target_range
         self.max_nfev = max_nfev
         self.on_failure = on_failure
+        self.score_range = score_range
 
     def fit(self, X: Any, y: Any) -> ObservationalScalingLaw:
-        df = as_score_frame(X)
+        if self.score_range is None:
+            df = as_score_frame(X, check_range=False)
+        else:
+            df = as_score_frame(X, low=self.score_range[0], high=self.score_range[1])
         yv = check_target(y, low=self.target_range[0], high=self.target_range[1])
         if len(yv) != len(df):
             raise LengthMismatchError(f"X has {len(df)} models but y has {len(yv)} values")
@@ -209,6 +215,7 @@ class ObservationalScalingLaw(RegressorMixin, BaseEstimator):  # type: ignore[mi
             n_components=self.n_components,
             impute=self.impute,
             impute_components=self.impute_components,
+            score_range=self.score_range,
         ).fit(df)
         S = self.pca_.transform(df).to_numpy()
         fit = fit_sigmoid_law(
@@ -238,6 +245,7 @@ class ObservationalScalingLaw(RegressorMixin, BaseEstimator):  # type: ignore[mi
 
     def capability_score(self, X: Any) -> pd.Series:
         """P = βᵀS + α (Eq. 7), one value per model."""
+        check_is_fitted(self, "beta_")
         S = self.pca_.transform(X)
         P = S.to_numpy() @ self.beta_.to_numpy() + self.alpha_
         return pd.Series(P, index=S.index, name="P")
