@@ -13,6 +13,7 @@ chart display in the book).
 """
 
 from osl_helpers import (
+    backtest,
     capabilities,
     charts,
     compute,
@@ -25,6 +26,7 @@ from osl_helpers import (
     selection,
     setups,
     synthetic,
+    uncertainty,
 )
 from osl_helpers.capabilities import CapabilityPCA
 from osl_helpers.compute import (
@@ -82,6 +84,7 @@ __all__ = [
     "DataValidationError",
     "ObservationalScalingLaw",
     "PCAImputer",
+    "backtest",
     "capabilities",
     "charts",
     "compare_predictors",
@@ -122,4 +125,5 @@ __all__ = [
     "split_by_top_fraction",
     "synthetic",
     "training_flops",
+    "uncertainty",
 ]
