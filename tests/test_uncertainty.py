@@ -95,3 +95,26 @@ def test_backtest_skips_cells_without_enough_models() -> None:
     table = rolling_backtest(targets=["gsm8k_cot"], cutoffs=[20.0], predictors=(1, "log_flops"))
     assert table.empty
     assert table.attrs["skipped"] and table.attrs["skipped"][0][0] == "gsm8k_cot"
+
+
+def test_frozen_space_reconstructs_later_models() -> None:
+    from osl_helpers.outoftime import reconstruction_error
+
+    err = reconstruction_error(n_components=3, test_subset="preregistered")
+    med = err.groupby("subset")["rmse"].median()
+    assert set(err["subset"]) == {"paper", "preregistered"}
+    assert (err["subset"] == "preregistered").sum() == 20
+    # Later models are reconstructed almost as well as the models the space was fitted on.
+    assert med["preregistered"] < 1.5 * med["paper"]
+
+
+def test_out_of_time_uses_one_test_set_of_later_models() -> None:
+    from osl_helpers.outoftime import out_of_time
+
+    comp = out_of_time("gsm8k_cot", "preregistered")
+    assert comp.table["n_test"].nunique() == 1
+    tested = set(comp.predictions.loc[comp.predictions["split"] == "test", "Model"])
+    assert tested <= set(osl.PREREGISTERED_MODELS)
+    trained = set(comp.predictions.loc[comp.predictions["split"] == "train", "Model"])
+    assert trained <= set(osl.load_base_benchmarks("paper")["Model"])
+    assert any("Qwen2" in m for m in comp.dropped["Model"])  # unknown FLOPs: reported
