@@ -42,6 +42,8 @@ __all__ = [
     "split_by_models",
     "split_by_reference_model",
     "split_by_top_fraction",
+    "stack_tables",
+    "win_rate",
 ]
 
 #: 6 × 7e9 parameters × 2e12 tokens: Llama-2-7B, the paper's default cutoff.
@@ -302,3 +304,19 @@ def compare_predictors(
         )
     dropped = pd.DataFrame(sorted(reasons.items()), columns=["Model", "reason"])
     return Comparison(pd.DataFrame(rows), pd.concat(preds, ignore_index=True), dropped, fitted)
+
+
+def stack_tables(comparisons: dict[str, Comparison], key: str = "target") -> pd.DataFrame:
+    """Concatenate the ``table`` of several comparisons, labelled by their dict key."""
+    return pd.concat(
+        [c.table.assign(**{key: name}) for name, c in comparisons.items()], ignore_index=True
+    )
+
+
+def win_rate(
+    table: pd.DataFrame, a: str, b: str, by: str = "target", value: str = "test_mse"
+) -> dict[str, float]:
+    """In how many groups predictor ``a`` has a lower ``value`` than ``b``: cells, wins, share."""
+    wide = table.pivot_table(index=by, columns="predictor", values=value).dropna(subset=[a, b])
+    wins = int((wide[a] < wide[b]).sum())
+    return {"cells": float(len(wide)), "wins": float(wins), "share": wins / max(len(wide), 1)}

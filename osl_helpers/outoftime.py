@@ -19,7 +19,7 @@ from osl_helpers.capabilities import CapabilityPCA
 from osl_helpers.evaluation import Comparison, Predictor, Split, compare_predictors
 from osl_helpers.setups import PAPER_SETUPS, TaskSetup, load_task
 
-__all__ = ["out_of_time", "reconstruction_error"]
+__all__ = ["out_of_time", "out_of_time_split", "reconstruction_error"]
 
 
 def reconstruction_error(
@@ -57,6 +57,16 @@ def reconstruction_error(
     return pd.concat(rows, ignore_index=True)
 
 
+def out_of_time_split(
+    setup: TaskSetup, test_subset: data.Subset = "preregistered"
+) -> tuple[pd.Series, pd.Series, pd.DataFrame]:
+    """Masks (train = paper models, test = ``test_subset``) over the setup's frame of all models."""
+    frame = load_task(setup.with_(subset="all")).frame
+    paper_models = set(data.load_base_benchmarks("paper")["Model"])
+    test_models = set(data.load_base_benchmarks(test_subset)["Model"])
+    return frame["Model"].isin(paper_models), frame["Model"].isin(test_models), frame
+
+
 def out_of_time(
     setup: TaskSetup | str,
     test_subset: data.Subset = "preregistered",
@@ -71,12 +81,7 @@ def out_of_time(
     """
     if isinstance(setup, str):
         setup = PAPER_SETUPS[setup]
-    task = load_task(setup.with_(subset="all"))
-    frame = task.frame
-    paper_models = set(data.load_base_benchmarks("paper")["Model"])
-    test_models = set(data.load_base_benchmarks(test_subset)["Model"])
-    train = frame["Model"].isin(paper_models)
-    test = frame["Model"].isin(test_models)
+    train, test, frame = out_of_time_split(setup, test_subset)
     excluded = ~(train | test)
     reason = pd.Series("", index=frame.index, dtype=object).mask(excluded, "other subset")
     split = Split(

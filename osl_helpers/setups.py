@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -81,7 +81,7 @@ class TaskSetup:
         """Return a copy with some fields changed (e.g. another cutoff for an exercise)."""
         return replace(self, **changes)  # type: ignore[arg-type]
 
-    def law_kwargs(self) -> dict[str, object]:
+    def law_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for :class:`osl_helpers.law.ObservationalScalingLaw`."""
         return {
             "n_components": self.n_components,
