@@ -26,6 +26,7 @@ from osl_helpers import (
     rendering,
     selection,
     setups,
+    subset_study,
     synthetic,
     uncertainty,
 )
@@ -125,6 +126,7 @@ __all__ = [
     "split_by_flops",
     "split_by_models",
     "split_by_top_fraction",
+    "subset_study",
     "synthetic",
     "training_flops",
     "uncertainty",

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -54,8 +55,8 @@ def predictor_panels(
     ``points`` has ``Model``, ``Model Family``, ``split``, ``y``, ``predictor``,
     ``x`` and ``y_hat``; ``curves`` has ``predictor``, ``x`` and ``y_hat``.
     Panels follow the order of ``x_titles`` (predictor → axis title);
-    ``cutoffs`` draws a vertical rule on the named panels. The vertical axis is
-    shared; point shape marks train and test.
+    ``cutoffs`` draws a vertical rule on the named panels. Point shape marks
+    train and test; each panel zooms and pans on its own.
     """
     require_columns(points, ["Model", "Model Family", "split", "y", "predictor", "x"], "points")
     require_columns(curves, ["predictor", "x", "y_hat"], "curves")
@@ -64,7 +65,7 @@ def predictor_panels(
         raise OSLInputError(f"no points for predictor(s) {missing}")
     subtitles, panel_titles, cutoffs = subtitles or {}, panel_titles or {}, cutoffs or {}
     present = set(points["Model"])
-    panels = []
+    panels: list[alt.LayerChart] = []
     for key, x_title in x_titles.items():
         pts = points[points["predictor"] == key]
         marked = [m for m in (highlight or []) if m in present]
@@ -82,14 +83,43 @@ def predictor_panels(
             family="Model Family",
             split="split",
             highlight=marked or None,
+            interactive=False,
         )
-        panels.append(chart.properties(width=panel_width, height=panel_height))
-    out: alt.HConcatChart = (
-        alt.hconcat(*panels, title=_title(title, None), spacing=12)
-        .resolve_scale(y="shared")
-        .resolve_legend(color="shared", shape="shared")
-    )
+        # One zoom per panel, named apart: their axes differ.
+        zoom = alt.selection_interval(bind="scales", name=f"zoom_{len(panels)}")
+        panels.append(
+            _legends_below(chart)
+            .add_params(zoom)
+            .properties(width=panel_width, height=panel_height)
+        )
+    out: alt.HConcatChart = alt.hconcat(
+        *panels, title=_title(title, None), spacing=12
+    ).resolve_legend(color="shared", shape="shared")
     return out
+
+
+def _legends_below(chart: alt.LayerChart, columns: int = 6) -> alt.LayerChart:
+    """Move a layer chart's legends under the plot, the families in ``columns`` columns.
+
+    Side-by-side panels leave no room for a legend on the right.
+    """
+    for layer in chart.layer:
+        enc = getattr(layer, "encoding", alt.Undefined)
+        if enc is alt.Undefined:
+            continue
+        for channel in ("color", "shape", "stroke", "strokeDash"):
+            ch: Any = getattr(enc, channel, alt.Undefined)
+            if ch is alt.Undefined:
+                continue
+            many = channel == "color"
+            ch.legend = alt.Legend(
+                orient="bottom",
+                direction="horizontal" if not many else alt.Undefined,
+                columns=columns if many else alt.Undefined,
+                symbolLimit=0,
+                labelLimit=160,
+            )
+    return chart
 
 
 def comparison_panels(
@@ -145,7 +175,10 @@ def family_paths(
     data[family] = data[family].astype(str)
     data = data.sort_values([family, x]).reset_index(drop=True)
     fams = sorted(data[family].unique(), key=str.casefold)
-    x_enc = alt.X(field=x, type="quantitative", title=x_title).scale(zero=False)
+    lo, hi = float(data[x].min()), float(data[x].max())
+    # Room on the right for the family labels at the lines' ends.
+    x_scale = alt.Scale(domain=[lo, hi + 0.15 * (hi - lo or 1.0)], zero=False, nice=False)
+    x_enc = alt.X(field=x, type="quantitative", title=x_title, scale=x_scale)
     y_enc = alt.Y(field=y, type="quantitative", title=y_title).scale(zero=False)
     color = alt.Color(field=family, type="nominal", title="model family", scale=family_scale(fams))
     tips = tooltips(data, [model, family, x, y], {x: x_title, y: y_title})
@@ -165,7 +198,7 @@ def family_paths(
     )
     out: alt.LayerChart = (
         alt.LayerChart(layer=[line, pts, text], title=_title(title, subtitle))
-        .properties(width=WIDTH, height=HEIGHT)
+        .properties(width=WIDTH - 80, height=HEIGHT)
         .interactive()
     )
     return out
@@ -200,13 +233,25 @@ def sweep_chart(
     base = alt.Chart().encode(
         x=alt.X(field=x, type="quantitative", title=x_title).scale(zero=False),
         y=alt.Y(field=y, type="quantitative", title=y_title).scale(type="log"),
-        color=alt.Color(field=group, type="nominal", title=group, scale=category_scale(groups)),
+        color=alt.Color(
+            field=group,
+            type="nominal",
+            title=group,
+            scale=category_scale(groups),
+            legend=alt.Legend(orient="bottom", labelLimit=240),
+        ),
         tooltip=tips,
     )
     layer = alt.layer(
         base.mark_line(strokeWidth=2),
         base.mark_point(filled=True, size=55).encode(
-            shape=alt.Shape(field=group, type="nominal", title=group, scale=shape_scale(groups))
+            shape=alt.Shape(
+                field=group,
+                type="nominal",
+                title=group,
+                scale=shape_scale(groups),
+                legend=alt.Legend(orient="bottom", labelLimit=240),
+            )
         ),
         data=data,
     ).properties(width=(WIDTH - 60) // columns, height=190)
