@@ -13,6 +13,7 @@ chart display in the book).
 """
 
 from osl_helpers import (
+    agents,
     backtest,
     capabilities,
     charts,
@@ -86,6 +87,7 @@ __all__ = [
     "DataValidationError",
     "ObservationalScalingLaw",
     "PCAImputer",
+    "agents",
     "backtest",
     "capabilities",
     "charts",
