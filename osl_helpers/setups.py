@@ -30,6 +30,7 @@ __all__ = [
     "TaskSetup",
     "describe_setups",
     "load_task",
+    "notes_frame",
 ]
 
 #: Training compute of Llama-2-7B, 6 × 7e9 params × 2e12 tokens: the paper's default cutoff.
@@ -297,3 +298,8 @@ def describe_setups() -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows).set_index("key")
+
+
+def notes_frame() -> pd.DataFrame:
+    """The documented chance level or scale note of each setup (index: key, column: note)."""
+    return pd.DataFrame({"note": [s.note for s in PAPER_SETUPS.values()]}, index=list(PAPER_SETUPS))

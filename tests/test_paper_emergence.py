@@ -3,9 +3,9 @@
 Ruan, Maddison & Hashimoto (2024), Sec. 4.1 and Fig. 4: fitted on models
 below a compute cutoff, the sigmoid of principal capabilities predicts the
 held-out stronger models of four tasks Wei et al. (2022) called emergent, and
-does so better than the same law in training FLOPs. The paper shows this in
-plots, without a table of errors, so the assertions are the qualitative claims
-plus tolerances of our own, stated where used.
+does so better than the same law in training FLOPs. We compare with the
+paper's plots, so the assertions are those qualitative claims plus tolerances
+of our own, stated where used; model size is a baseline we add.
 """
 
 from __future__ import annotations
