@@ -157,6 +157,8 @@ def fit_common_slope_lines(
         }
     )
     table.attrs["slope_se"] = float(np.sqrt(cov[0, 0]))
+    # Full covariance of the intercepts, for uncertainties of differences between families.
+    table.attrs["intercept_cov"] = pd.DataFrame(cov[1:, 1:], index=fams, columns=fams)
     return float(coef[0]), table, r2
 
 
