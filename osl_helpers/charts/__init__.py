@@ -1,5 +1,9 @@
-"""Altair chart builders of the book (see :mod:`osl_helpers.charts.core`)."""
+"""Altair chart builders of the book (see :mod:`osl_helpers.charts.core`).
 
+Topic modules add builders for one chapter each, e.g. :mod:`osl_helpers.charts.emergence`.
+"""
+
+from osl_helpers.charts import emergence
 from osl_helpers.charts.core import (
     HEIGHT,
     MISSING_COLOR,
@@ -37,6 +41,7 @@ __all__ = [
     "WIDTH",
     "AnyChart",
     "category_scale",
+    "emergence",
     "family_colors",
     "family_scale",
     "family_scatter",

@@ -1,0 +1,455 @@
+"""Is the capability space the same for every group of models? Subspace comparisons (Sec. 3.2).
+
+The paper extracts principal capabilities from the benchmark matrix
+B ∈ R^{n×T} (n models, T benchmarks) by PCA: S = γ(B − μ) with γ ∈ R^{K×T}
+(Eq. 5), and finds that K = 3 components explain about 97% of the variance of
+its 77 models. This module asks whether that K-dimensional subspace
+span(γ) is a property of language models in general or of those 77 models:
+
+* :func:`principal_angles`, :func:`component_angles` and
+  :func:`subspace_coordinates` compare two fitted subspaces γ_a, γ_b;
+* :func:`variance_share` measures how much of another matrix's variance a
+  frozen subspace explains;
+* :func:`subset_structure` tabulates both for several model subsets at once,
+  and :func:`heldout_null` gives the same numbers for random splits of one
+  subset, i.e. what sampling noise alone produces;
+* :func:`masked_imputation_check`, :func:`leave_one_out_imputation` and
+  :func:`missing_cells` check the imputation step (Alg. A.1) that precedes
+  the PCA whenever cells of B are missing.
+
+Every matrix is completed the way :class:`~osl_helpers.capabilities.CapabilityPCA`
+completes it (a :class:`~osl_helpers.imputation.PCAImputer` fitted on the same
+models) and centred on its own column means, so a subset's own top-K share
+from :func:`variance_share` equals its ``explained_variance_ratio_`` sum.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+from scipy.linalg import subspace_angles
+
+from osl_helpers import data
+from osl_helpers._validation import (
+    ColumnMismatchError,
+    NotEnoughModelsError,
+    OSLConvergenceWarning,
+    OSLInputError,
+    as_score_frame,
+)
+from osl_helpers.capabilities import CapabilityPCA, pc_names
+from osl_helpers.imputation import PCAImputer, masked_imputation_error
+
+__all__ = [
+    "ImputationCheck",
+    "compare_with_null",
+    "completed_centred",
+    "component_angles",
+    "explained_variance_table",
+    "heldout_null",
+    "leave_one_out_imputation",
+    "masked_imputation_check",
+    "missing_cells",
+    "principal_angles",
+    "subset_structure",
+    "subspace_coordinates",
+    "variance_share",
+]
+
+FloatArray = NDArray[np.float64]
+Loadings = CapabilityPCA | pd.DataFrame | NDArray[np.floating]
+
+
+# --------------------------------------------------------------------------- angles
+
+
+def _loadings(x: Loadings, name: str) -> tuple[FloatArray, list[str] | None]:
+    """γ as a K × T float array, plus its benchmark names when known."""
+    if isinstance(x, CapabilityPCA):
+        if not hasattr(x, "components_"):
+            raise OSLInputError(f"{name}: the CapabilityPCA is not fitted")
+        x = x.components_
+    if isinstance(x, pd.DataFrame):
+        return x.to_numpy(dtype=float), [str(c) for c in x.columns]
+    arr = np.asarray(x, dtype=float)
+    if arr.ndim != 2:
+        raise OSLInputError(f"{name} must be 2-D (components × benchmarks); got shape {arr.shape}")
+    return arr, None
+
+
+def _pair(a: Loadings, b: Loadings) -> tuple[FloatArray, FloatArray]:
+    ga, names_a = _loadings(a, "a")
+    gb, names_b = _loadings(b, "b")
+    if ga.shape[1] != gb.shape[1]:
+        raise ColumnMismatchError(
+            f"the subspaces live in different spaces: {ga.shape[1]} vs {gb.shape[1]} benchmarks"
+        )
+    if names_a is not None and names_b is not None and names_a != names_b:
+        raise ColumnMismatchError(f"benchmarks differ: {names_a} vs {names_b}")
+    for g, name in ((ga, "a"), (gb, "b")):
+        if not np.isfinite(g).all():
+            raise OSLInputError(f"{name} has non-finite loadings")
+        if np.linalg.matrix_rank(g) < g.shape[0]:
+            raise OSLInputError(f"the rows of {name} are linearly dependent")
+    return ga, gb
+
+
+def principal_angles(a: Loadings, b: Loadings) -> FloatArray:
+    """Principal angles θ_1 ≤ … ≤ θ_m (degrees) between span(γ_a) and span(γ_b).
+
+    ``a`` and ``b`` are loadings γ (K × T, rows spanning a subspace of the
+    benchmark space R^T, as in Eq. 5) or fitted :class:`CapabilityPCA` objects;
+    m = min(K_a, K_b). θ_k = arccos σ_k(Q_aᵀ Q_b) for orthonormal bases Q
+    (Björck & Golub, 1973). All zero means one subspace contains the other;
+    a large θ_m means some direction of one is nearly orthogonal to the other.
+    The result does not depend on the signs or the order of the rows.
+    """
+    ga, gb = _pair(a, b)
+    return np.sort(np.degrees(subspace_angles(ga.T, gb.T)))
+
+
+def component_angles(a: Loadings, b: Loadings) -> FloatArray:
+    """Angle (degrees, in [0°, 90°]) between matching components γ_a,k and γ_b,k.
+
+    arccos(|⟨γ_a,k, γ_b,k⟩| / (‖γ_a,k‖ ‖γ_b,k‖)): the sign of a component is
+    arbitrary, so a flipped component has angle 0°. Unlike
+    :func:`principal_angles`, this compares PC-k with PC-k and so also notices
+    two components that swapped places.
+    """
+    ga, gb = _pair(a, b)
+    if ga.shape[0] != gb.shape[0]:
+        raise OSLInputError(f"different numbers of components: {ga.shape[0]} vs {gb.shape[0]}")
+    cos = np.abs(np.sum(ga * gb, axis=1)) / (
+        np.linalg.norm(ga, axis=1) * np.linalg.norm(gb, axis=1)
+    )
+    out: FloatArray = np.degrees(np.arccos(np.clip(cos, 0.0, 1.0)))
+    return out
+
+
+def subspace_coordinates(reference: Loadings, other: Loadings) -> pd.DataFrame:
+    """Each component of ``other`` written in the components of ``reference``.
+
+    Entry (k, j) is ⟨γ_other,k, γ_ref,j⟩ for unit-norm rows; the column
+    ``outside`` is the length of the part of γ_other,k orthogonal to
+    span(γ_ref), √(1 − Σ_j ⟨γ_other,k, γ_ref,j⟩²), i.e. the sine of its angle
+    to the reference subspace. Signs follow the components' sign convention
+    and are otherwise arbitrary. Index and columns are the PC names (PC-1, …).
+    """
+    ga, gb = _pair(reference, other)
+    ga = ga / np.linalg.norm(ga, axis=1, keepdims=True)
+    gb = gb / np.linalg.norm(gb, axis=1, keepdims=True)
+    q, _ = np.linalg.qr(ga.T)
+    inside = np.sum((gb @ q) ** 2, axis=1)
+    out = pd.DataFrame(gb @ ga.T, index=pc_names(gb.shape[0]), columns=pc_names(ga.shape[0]))
+    out["outside"] = np.sqrt(np.clip(1.0 - inside, 0.0, 1.0))
+    return out
+
+
+# --------------------------------------------------------------------------- variance
+
+
+def completed_centred(X: Any, impute_components: int = 1) -> pd.DataFrame:
+    """B completed by a :class:`PCAImputer` fitted on ``X`` itself, minus its column means.
+
+    This is the matrix whose variance :class:`CapabilityPCA` decomposes
+    (with ``standardize=False``); a complete ``X`` is only centred.
+    """
+    df = as_score_frame(X)
+    if df.isna().to_numpy().any():
+        filled = PCAImputer(n_components=impute_components).fit_transform(df)
+        assert isinstance(filled, pd.DataFrame)
+        df = filled
+    return df - df.mean(axis=0)
+
+
+def variance_share(components: Loadings, X: Any, impute_components: int = 1) -> float:
+    """Share of the variance of ``X`` that lies in span(γ): ‖B̃ Q‖²_F / ‖B̃‖²_F.
+
+    B̃ is ``X`` completed and centred on its own means (:func:`completed_centred`),
+    Q an orthonormal basis of the rows of γ. For γ fitted on ``X`` itself this is
+    the top-K explained-variance ratio; for a γ frozen on other models it says
+    how much of the new models' spread the old capability space still captures.
+    """
+    if isinstance(components, CapabilityPCA) and components.standardize:
+        raise OSLInputError("variance_share compares unscaled scores; fit with standardize=False")
+    g, names = _loadings(components, "components")
+    Bc = completed_centred(X, impute_components)
+    if names is not None and [str(c) for c in Bc.columns] != names:
+        raise ColumnMismatchError(f"X has columns {list(Bc.columns)}; γ has {names}")
+    if Bc.shape[1] != g.shape[1]:
+        raise ColumnMismatchError(f"X has {Bc.shape[1]} columns; γ has {g.shape[1]}")
+    q, _ = np.linalg.qr(g.T)
+    values = Bc.to_numpy(dtype=float)
+    total = float(np.sum(values**2))
+    if total <= 0:
+        raise OSLInputError("X has no variance to explain")
+    return float(np.sum((values @ q) ** 2) / total)
+
+
+def explained_variance_table(
+    frames: Mapping[str, pd.DataFrame],
+    benchmarks: Sequence[str] = tuple(data.BENCHMARKS),
+    impute_components: int = 1,
+    standardize: bool = False,
+) -> pd.DataFrame:
+    """Per subset, every component's share of variance: columns subset, component, k, ratio, cumulative.
+
+    Each frame (one row per model, the ``benchmarks`` among its columns) gets
+    its own :class:`CapabilityPCA` with all T components.
+    """
+    cols = list(benchmarks)
+    rows = []
+    for name, frame in frames.items():
+        pca = CapabilityPCA(
+            n_components=len(cols), impute_components=impute_components, standardize=standardize
+        ).fit(frame[cols])
+        ratio = pca.explained_variance_ratio_
+        for k, (pc, r, c) in enumerate(
+            zip(pc_names(len(cols)), ratio, np.cumsum(ratio), strict=True), start=1
+        ):
+            rows.append(
+                {"subset": name, "component": pc, "k": k, "ratio": float(r), "cumulative": float(c)}
+            )
+    return pd.DataFrame(rows)
+
+
+def _compare(
+    reference: CapabilityPCA, X: pd.DataFrame, n_components: int, impute_components: int
+) -> dict[str, float]:
+    """Own fit on ``X`` against the frozen ``reference``: shares and angles."""
+    own = CapabilityPCA(n_components=n_components, impute_components=impute_components).fit(X)
+    own_share = float(own.explained_variance_ratio_.sum())
+    frozen = variance_share(reference, X, impute_components)
+    out: dict[str, float] = {
+        "pc1_share": float(own.explained_variance_ratio_[0]),
+        "own_share": own_share,
+        "frozen_share": frozen,
+        "share_lost": own_share - frozen,
+    }
+    for i, th in enumerate(principal_angles(reference, own), start=1):
+        out[f"theta_{i}"] = float(th)
+    for name, ang in zip(pc_names(n_components), component_angles(reference, own), strict=True):
+        out[f"angle_{name}"] = float(ang)
+    return out
+
+
+def subset_structure(
+    frames: Mapping[str, pd.DataFrame],
+    reference: str = "paper",
+    n_components: int = 3,
+    benchmarks: Sequence[str] = tuple(data.BENCHMARKS),
+    impute_components: int = 1,
+) -> pd.DataFrame:
+    """One row per subset: size, missing cells, and how its K-dim capability space compares.
+
+    For each frame a :class:`CapabilityPCA` with K = ``n_components`` is fitted
+    on its own models. Columns: ``models``, ``missing_cells``, ``pc1_share``
+    and ``own_share`` (PC-1 and top-K explained-variance ratios of the own
+    fit), ``frozen_share`` (:func:`variance_share` of the subspace fitted on
+    ``frames[reference]``), ``share_lost`` (own − frozen, ≥ 0 since the own
+    top-K subspace is the best K-dim one), principal angles ``theta_1`` ≤ … ≤
+    ``theta_K`` and component angles ``angle_PC-k`` (degrees) between the two
+    subspaces. The reference row compares the reference with itself (zeros).
+    """
+    if reference not in frames:
+        raise OSLInputError(f"reference {reference!r} is not one of the subsets {list(frames)}")
+    cols = list(benchmarks)
+    ref = CapabilityPCA(n_components=n_components, impute_components=impute_components).fit(
+        frames[reference][cols]
+    )
+    rows = []
+    for name, frame in frames.items():
+        X = frame[cols]
+        row: dict[str, Any] = {
+            "subset": name,
+            "models": len(X),
+            "missing_cells": int(X.isna().to_numpy().sum()),
+        }
+        row.update(_compare(ref, X, n_components, impute_components))
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("subset")
+
+
+def heldout_null(
+    X: pd.DataFrame,
+    n_heldout: int,
+    n_draws: int = 200,
+    seed: int = 0,
+    n_components: int = 3,
+    impute_components: int = 1,
+) -> pd.DataFrame:
+    """What sampling noise alone does to the comparisons of :func:`subset_structure`.
+
+    Each draw splits the models of ``X`` at random (seeded) into ``n_heldout``
+    "new" models and the rest; the rest play the reference, the held-out
+    models the other subset. Both come from the same population, so the
+    angles and ``share_lost`` of the draws show how large they get by chance
+    for a subset of that size. (The reference has n − ``n_heldout`` models,
+    fewer than the full set, so these null ranges are if anything too wide.)
+    Returns one row per draw with the columns of :func:`subset_structure`.
+    """
+    df = as_score_frame(X)
+    n = len(df)
+    if not n_components + 2 <= n_heldout <= n - n_components - 2:
+        raise NotEnoughModelsError(
+            f"n_heldout must leave at least {n_components + 2} models on each side of the "
+            f"split; got {n_heldout} of {n}"
+        )
+    rng = np.random.default_rng(seed)
+    rows = []
+    for draw in range(n_draws):
+        order = rng.permutation(n)
+        held, rest = df.iloc[order[:n_heldout]], df.iloc[order[n_heldout:]]
+        ref = CapabilityPCA(n_components=n_components, impute_components=impute_components).fit(
+            rest
+        )
+        rows.append({"draw": draw, **_compare(ref, held, n_components, impute_components)})
+    return pd.DataFrame(rows)
+
+
+def compare_with_null(
+    observed: pd.Series,
+    null: pd.DataFrame,
+    columns: Sequence[str],
+    quantiles: tuple[float, float] = (0.05, 0.95),
+) -> pd.DataFrame:
+    """Observed values against their null distribution, one row per column.
+
+    Columns of the result: ``observed``, ``null_lo`` / ``null_median`` /
+    ``null_hi`` (the given quantiles and the median of the draws),
+    ``percentile`` (share of draws ≤ the observed value) and ``outside``
+    (observed above ``null_hi``).
+    """
+    lo_q, hi_q = quantiles
+    rows = []
+    for c in columns:
+        draws = null[c].to_numpy(dtype=float)
+        value = float(observed[c])
+        hi = float(np.quantile(draws, hi_q))
+        rows.append(
+            {
+                "quantity": c,
+                "observed": value,
+                "null_lo": float(np.quantile(draws, lo_q)),
+                "null_median": float(np.median(draws)),
+                "null_hi": hi,
+                "percentile": float(np.mean(draws <= value)),
+                "outside": value > hi,
+            }
+        )
+    return pd.DataFrame(rows).set_index("quantity")
+
+
+# --------------------------------------------------------------------------- imputation
+
+
+def missing_cells(
+    frame: pd.DataFrame,
+    benchmarks: Sequence[str] = tuple(data.BENCHMARKS),
+    id_columns: Sequence[str] = ("Model", "Model Family"),
+) -> pd.DataFrame:
+    """The missing cells of B as rows: the ``id_columns`` and ``benchmark``."""
+    ids, cols = list(id_columns), list(benchmarks)
+    absent = [c for c in [*ids, *cols] if c not in frame.columns]
+    if absent:
+        raise OSLInputError(f"frame is missing column(s) {absent}")
+    rows = [
+        {**{i: frame.at[idx, i] for i in ids}, "benchmark": b}
+        for b in cols
+        for idx in frame.index[frame[b].isna()]
+    ]
+    return pd.DataFrame(rows, columns=[*ids, "benchmark"])
+
+
+@dataclass(frozen=True)
+class ImputationCheck:
+    """Result of :func:`masked_imputation_check`.
+
+    ``errors``: one row per repeat and method (``repeat``, ``method``, ``rmse``);
+    ``summary``: per method the mean and standard deviation of the RMSE and its
+    ratio to column-mean imputation; ``n_not_converged``: how many PCA fits
+    stopped at their iteration bound (they are kept, and counted here).
+    """
+
+    errors: pd.DataFrame
+    summary: pd.DataFrame
+    n_not_converged: int
+
+
+def masked_imputation_check(
+    X: pd.DataFrame,
+    frac: float = 0.1,
+    n_repeats: int = 20,
+    seed: int = 0,
+    n_components: tuple[int, ...] = (1, 2),
+) -> ImputationCheck:
+    """Hide ``frac`` of the known cells, impute them, and summarise the RMSE per method.
+
+    Runs :func:`osl_helpers.imputation.masked_imputation_error` (column-mean
+    imputation against Alg. A.1 at each rank in ``n_components``) and counts
+    the convergence warnings it raises instead of printing them.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", OSLConvergenceWarning)
+        errors = masked_imputation_error(
+            X, frac=frac, n_repeats=n_repeats, seed=seed, n_components=n_components
+        )
+    n_bad = sum(issubclass(w.category, OSLConvergenceWarning) for w in caught)
+    for w in caught:  # anything else is not ours to swallow
+        if not issubclass(w.category, OSLConvergenceWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    order = list(dict.fromkeys(errors["method"]))
+    summary = pd.DataFrame(
+        errors.groupby("method")["rmse"].agg(mean_rmse="mean", sd_rmse="std").loc[order]
+    )
+    baseline = float(summary["mean_rmse"].to_numpy(dtype=float)[order.index("column mean")])
+    summary["vs_column_mean"] = summary["mean_rmse"] / baseline
+    return ImputationCheck(errors=errors, summary=summary, n_not_converged=n_bad)
+
+
+def leave_one_out_imputation(
+    X: pd.DataFrame,
+    column: str,
+    n_components: tuple[int, ...] = (1, 2),
+) -> pd.DataFrame:
+    """Hide one model's ``column`` at a time and impute it from that model's other scores.
+
+    This mimics the missingness of the paper's matrix, where a model lacks one
+    whole benchmark (e.g. HumanEval for Falcon). For every model with a known
+    ``column``, the cell is hidden, :class:`PCAImputer` (each rank in
+    ``n_components``) is fitted on all models, and the imputed value is
+    compared with the truth; column-mean imputation is the baseline. Returns
+    rows ``Model`` (the index label), ``method``, ``observed``, ``imputed``,
+    ``error`` (imputed − observed).
+    """
+    df = as_score_frame(X)
+    if column not in df.columns:
+        raise OSLInputError(f"{column!r} is not a column of X; columns are {list(df.columns)}")
+    j = list(df.columns).index(column)
+    values = df.to_numpy(dtype=float)
+    rows = []
+    for i in (int(r) for r in np.flatnonzero(~np.isnan(values[:, j]))):
+        truth = float(values[i, j])
+        masked = values.copy()
+        masked[i, j] = np.nan
+        guesses = {"column mean": float(np.nanmean(masked[:, j]))}
+        for k in n_components:
+            filled = PCAImputer(n_components=k).fit_transform(masked)
+            guesses[f"PCA rank {k}"] = float(filled[i, j])
+        for method, guess in guesses.items():
+            rows.append(
+                {
+                    "Model": df.index[i],
+                    "method": method,
+                    "observed": truth,
+                    "imputed": guess,
+                    "error": guess - truth,
+                }
+            )
+    return pd.DataFrame(rows)
