@@ -31,6 +31,7 @@ from osl_helpers import (
     selection,
     setups,
     subset_study,
+    subspace,
     synthetic,
     uncertainty,
 )
@@ -135,6 +136,7 @@ __all__ = [
     "split_by_models",
     "split_by_top_fraction",
     "subset_study",
+    "subspace",
     "synthetic",
     "training_flops",
     "uncertainty",

@@ -1,7 +1,7 @@
 """Principal capabilities against log compute, family by family (Sec. 3.3, Eq. 4).
 
 Within a model family f the paper posits S_k ≈ θ_{f,k} log C + ν_{f,k} (Eq. 4):
-a principal capability S_k is linear in log training compute C ≈ 6ND (Eq. 1),
+a principal capability S_k is linear in log training compute C ≈ 6ND (Sec. 3.3),
 with a slope θ_{f,k} and an offset ν_{f,k} of the family's own. This module
 measures how well that holds and what it implies:
 

@@ -3,7 +3,7 @@
 Topic modules add builders for one chapter each, e.g. :mod:`osl_helpers.charts.emergence`.
 """
 
-from osl_helpers.charts import emergence
+from osl_helpers.charts import emergence, lowrank
 from osl_helpers.charts.core import (
     HEIGHT,
     MISSING_COLOR,
@@ -49,6 +49,7 @@ __all__ = [
     "law_fit_chart",
     "line_with_band",
     "loadings_heatmap",
+    "lowrank",
     "metric_heatmap",
     "pred_vs_actual",
     "range_chart",

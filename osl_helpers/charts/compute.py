@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import math
+
 import altair as alt
 import pandas as pd
 
@@ -67,18 +69,24 @@ def multiplier_forest(
     tips = tooltips(data, [item, group, estimate, lo, hi, *extra_tooltip], names)
     y = alt.Y(field=item, type="nominal", sort=order, title=None)
     x_scale = alt.Scale(type="log")
+    # Gridlines and labels at whole powers of ten only.
+    lo_exp = math.floor(math.log10(min(float(values.to_numpy().min()), parity)))
+    hi_exp = math.ceil(math.log10(max(float(values.to_numpy().max()), parity)))
+    x_axis = alt.Axis(values=[10.0**k for k in range(lo_exp, hi_exp + 1)], format="~g")
     base = alt.Chart(data).encode(y=y, tooltip=tips)
     enc: dict[str, alt.Color | alt.Shape] = {}
     if group is not None:
         groups = list(dict.fromkeys(data[group]))
+        # Legend below the plot, so that it never widens the chart beyond the page.
+        legend = alt.Legend(orient="bottom", direction="horizontal")
         enc["color"] = alt.Color(
-            field=group, type="nominal", title=group, scale=category_scale(groups)
+            field=group, type="nominal", title=group, scale=category_scale(groups), legend=legend
         )
         enc["shape"] = alt.Shape(
-            field=group, type="nominal", title=group, scale=shape_scale(groups)
+            field=group, type="nominal", title=group, scale=shape_scale(groups), legend=legend
         )
     bars = base.mark_rule(strokeWidth=2.5, opacity=0.6).encode(
-        x=alt.X(field=lo, type="quantitative", title=x_title, scale=x_scale),
+        x=alt.X(field=lo, type="quantitative", title=x_title, scale=x_scale, axis=x_axis),
         x2=alt.X2(field=hi),
         **({"color": enc["color"]} if "color" in enc else {}),
     )
@@ -92,7 +100,9 @@ def multiplier_forest(
     rule = (
         alt.Chart(pd.DataFrame({"parity": [parity]}))
         .mark_rule(strokeDash=[4, 4], color="#555555")
-        .encode(x=alt.X(field="parity", type="quantitative", scale=x_scale))
+        .encode(
+            x=alt.X(field="parity", type="quantitative", title=x_title, scale=x_scale, axis=x_axis)
+        )
     )
     return alt.LayerChart(
         layer=[rule, bars, points, labels], title=_title(title, subtitle)

@@ -14,7 +14,6 @@ import pandas as pd
 from osl_helpers._validation import OSLInputError
 from osl_helpers.charts.core import (
     NUMBER_FORMAT,
-    WIDTH,
     category_scale,
     require_columns,
     shape_scale,
@@ -42,11 +41,13 @@ def error_strip(
     repeat: str = "repeat",
     x_title: str = "RMSE on the hidden cells (accuracy)",
     row_step: int = 46,
+    width: int = 440,
 ) -> alt.LayerChart:
     """Each repeat's error as a point (colour and shape by method) and each method's mean as a bar.
 
     ``errors`` is tidy: one row per ``repeat`` and ``method`` with the error in ``value``.
-    Methods keep their order of first appearance.
+    Methods keep their order of first appearance. ``width`` is in pixels (narrower than
+    :data:`~osl_helpers.charts.core.WIDTH`, leaving room for the legend).
     """
     require_columns(errors, [method, value, repeat], "errors")
     if not pd.api.types.is_numeric_dtype(errors[value]):
@@ -55,7 +56,11 @@ def error_strip(
     data[method] = data[method].astype(str)
     methods = _distinct(data[method])
     y = alt.Y(field=method, type="nominal", sort=methods, title=None)
-    x = alt.X(field=value, type="quantitative", title=x_title).scale(zero=True)
+    x = (
+        alt.X(field=value, type="quantitative", title=x_title)
+        .scale(zero=True)
+        .axis(format=".2f", tickCount=6)
+    )
     color = alt.Color(field=method, type="nominal", title="method", scale=category_scale(methods))
     points = (
         alt.Chart(data)
@@ -97,7 +102,7 @@ def error_strip(
         )
     )
     return alt.LayerChart(layer=[points, mean, label], title=_title(title, subtitle)).properties(
-        width=WIDTH, height=alt.Step(row_step)
+        width=width, height=alt.Step(row_step)
     )
 
 
@@ -114,13 +119,14 @@ def null_intervals(
     mid: str = "null_median",
     hi: str = "null_hi",
     row_step: int = 30,
+    width: int = 440,
 ) -> alt.LayerChart:
     """Per row, a grey bar for the null range ``lo``–``hi`` with its median, and the observed value.
 
     ``table`` has one row per ``group`` (e.g. a model subset) and ``item``
     (e.g. a principal angle); rows are labelled "group · item". The observed
     value is a point coloured and shaped by ``group``; a tooltip gives all
-    four numbers.
+    four numbers. ``width`` is in pixels.
     """
     require_columns(table, [item, group, observed, lo, mid, hi], "table")
     data = table.loc[:, [group, item, observed, lo, mid, hi]].reset_index(drop=True)
@@ -149,5 +155,5 @@ def null_intervals(
         shape=alt.Shape(field=group, type="nominal", title=group, scale=shape_scale(groups)),
     )
     return alt.LayerChart(layer=[band, median, point], title=_title(title, subtitle)).properties(
-        width=WIDTH, height=alt.Step(row_step)
+        width=width, height=alt.Step(row_step)
     )
