@@ -464,3 +464,13 @@ def test_range_chart_rejects_reversed_intervals_and_keeps_order() -> None:
     assert "text" in _marks(spec)
     with pytest.raises(ValueError, match="start > end"):
         charts.range_chart(df.assign(end=[0.5, 3.0]), "log10 FLOPs")
+
+
+def test_faceted_pred_vs_actual_accepts_highlight() -> None:
+    df = pd.DataFrame(
+        {"model": ["a", "b", "c", "d"], "family": ["f", "f", "g", "g"], "y": [0.1, 0.2, 0.3, 0.4],
+         "y_hat": [0.1, 0.25, 0.3, 0.35], "grp": ["x", "x", "y", "y"]}
+    )  # fmt: skip
+    spec = charts.pred_vs_actual(df, group="grp", facet=True, highlight=["a", "d"]).to_dict()
+    assert "data" in spec  # one top-level data set shared by every layer
+    assert "oneOf" in str(spec)

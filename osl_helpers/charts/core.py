@@ -964,8 +964,18 @@ def pred_vs_actual(
         assert group is not None
         ncol = max(1, min(columns, data[group].nunique()))
         side = max(180, (WIDTH - 40) // ncol - 40)
+        facet_layers: list[alt.Chart] = [diag, points]
+        if marked:
+            # Faceting needs one data set for every layer: label via a filter, not a subset.
+            names = sorted(marked)
+            facet_layers.append(
+                alt.Chart(data)
+                .transform_filter(alt.FieldOneOfPredicate(field=_field(model), oneOf=names))
+                .mark_text(align="left", dx=6, dy=-6, fontSize=10)
+                .encode(x=x_enc, y=y_enc, text=alt.Text(field=_field(model), type="nominal"))
+            )
         return (
-            _layer([diag, points, *_labels(data, model, y_hat, marked, x_enc, y_enc, tips)])
+            _layer(facet_layers)
             .properties(width=side, height=side)
             .facet(
                 facet=alt.Facet(
