@@ -1,4 +1,4 @@
-"""Training compute and per-family compute lines (Eqs. 1, 4, 7, 8).
+"""Training compute and per-family compute lines (Sec. 3.3; Eqs. 4, 7, 8).
 
 Within a model family f, each principal capability is linear in log training
 compute: S_k ≈ w_f log C + b_f (Eq. 4). The scalar capability P = βᵀS + α is
@@ -31,7 +31,7 @@ __all__ = [
 
 
 def training_flops(n_params: Any, n_tokens: Any) -> Any:
-    """Eq. 1: C ≈ 6·N·D training FLOPs for N parameters and D training tokens."""
+    """C ≈ 6·N·D training FLOPs for N parameters and D training tokens (Sec. 3.3)."""
     return 6.0 * np.asarray(n_params, dtype=float) * np.asarray(n_tokens, dtype=float)
 
 
@@ -157,8 +157,6 @@ def fit_common_slope_lines(
         }
     )
     table.attrs["slope_se"] = float(np.sqrt(cov[0, 0]))
-    # Full covariance of the intercepts, for uncertainties of differences between families.
-    table.attrs["intercept_cov"] = pd.DataFrame(cov[1:, 1:], index=fams, columns=fams)
     return float(coef[0]), table, r2
 
 

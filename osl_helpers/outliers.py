@@ -1,9 +1,8 @@
 """PC-1 as one capability scale, compute efficiency across families, and the outliers (Sec. 6).
 
 Functions for the discussion of Ruan, Maddison & Hashimoto (2024): over which
-range each benchmark is informative compared with PC-1; how much more (or
-less) compute-efficient each family is than a reference family at a common
-slope (Eq. 4); a labelled back-of-the-envelope estimate of the compute that
+range each benchmark is informative compared with PC-1 (compute efficiency per
+family is :func:`osl_helpers.efficiency.efficiency_table`); a labelled back-of-the-envelope estimate of the compute that
 Phi's synthetic training data would have cost; and where chain-of-thought
 starts to pay off, family by family.
 """
@@ -16,14 +15,12 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 from scipy.optimize import curve_fit
-from scipy.stats import t as student_t
 
-from osl_helpers.compute import fit_common_slope_lines, fit_family_lines, reference_line
+from osl_helpers.compute import fit_family_lines, reference_line
 from osl_helpers.law import sigmoid
 
 __all__ = [
     "CHANCE",
-    "compute_multipliers",
     "cot_gain_by_family",
     "informative_ranges",
     "uncounted_compute",
@@ -79,45 +76,6 @@ def informative_ranges(
     rows.append({"item": x, "start": lo_x, "end": hi_x, "midpoint": np.nan, "ceiling": np.nan})
     out = pd.DataFrame(rows)
     out["width"] = out["end"] - out["start"]
-    return out
-
-
-def compute_multipliers(
-    frame: pd.DataFrame,
-    y: str = "PC-1",
-    reference: str = "Llama-2",
-    x: str = "log10_flops",
-    min_models: int = 2,
-    level: float = 0.95,
-) -> pd.DataFrame:
-    """How many times less compute each family needs than ``reference`` for the same ``y``.
-
-    Fits one shared slope w with an intercept per family (Eq. 4) and reports
-    10^((b_f − b_ref)/w) with a ``level`` confidence interval from the standard
-    error of b_f − b_ref (slope uncertainty ignored, stated as such).
-    """
-    slope, table, _ = fit_common_slope_lines(frame, x=x, y=y, min_models=min_models)
-    cov = table.attrs["intercept_cov"]
-    b = table.set_index("family")["intercept"]
-    dof = max(int(table["n"].sum()) - len(table) - 1, 1)
-    q = float(student_t.ppf(0.5 + level / 2, dof))
-    rows = []
-    for fam in b.index:
-        diff = b[fam] - b[reference]
-        var = cov.loc[fam, fam] + cov.loc[reference, reference] - 2 * cov.loc[fam, reference]
-        se = math.sqrt(max(var, 0.0))
-        rows.append(
-            {
-                "family": fam,
-                "multiplier": 10 ** (diff / slope),
-                "lo": 10 ** ((diff - q * se) / slope),
-                "hi": 10 ** ((diff + q * se) / slope),
-                "decades": diff / slope,
-                "n": int(table.set_index("family").loc[fam, "n"]),
-            }
-        )
-    out = pd.DataFrame(rows).sort_values("multiplier", ascending=False).reset_index(drop=True)
-    out.attrs["slope"] = slope
     return out
 
 

@@ -22,7 +22,7 @@ def test_pc1_range_is_wider_than_every_benchmark(models) -> None:
 
 
 def test_phi_is_the_most_compute_efficient_family(models) -> None:
-    mult = ol.compute_multipliers(models, reference="Llama-2").set_index("family")
+    mult = osl.efficiency.efficiency_table(models, reference="Llama-2").set_index("family")
     assert mult["multiplier"].idxmax() == "Phi"
     # Far off the shared trend: more than ten times Llama-2's efficiency, and the 95%
     # interval excludes parity.

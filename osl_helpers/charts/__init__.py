@@ -3,7 +3,7 @@
 Topic modules add builders for one chapter each, e.g. :mod:`osl_helpers.charts.emergence`.
 """
 
-from osl_helpers.charts import emergence, lowrank
+from osl_helpers.charts import compute, emergence, lowrank
 from osl_helpers.charts.core import (
     HEIGHT,
     MISSING_COLOR,
@@ -41,6 +41,7 @@ __all__ = [
     "WIDTH",
     "AnyChart",
     "category_scale",
+    "compute",
     "emergence",
     "family_colors",
     "family_scale",
