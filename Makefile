@@ -20,7 +20,8 @@ book: setup vendor data
 test: setup vendor data browser-deps lint typecheck
 	$(PY) tools/cache_guard.py
 	$(JB) build . -n -W --keep-going
-	$(PY) -m pytest -n 2 -p no:cacheprovider
+	# A hung browser must fail the run, not stall it.
+	timeout 1800 $(PY) -m pytest -n 2 -p no:cacheprovider
 
 setup: $(SETUP_STAMP)
 

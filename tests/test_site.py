@@ -105,7 +105,11 @@ def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object
     profile = tmp_path_factory.mktemp("chromium-profile")
     with sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
-            str(profile), executable_path=chromium, headless=True, args=CHROMIUM_FLAGS
+            str(profile),
+            executable_path=chromium,
+            headless=True,
+            args=CHROMIUM_FLAGS,
+            timeout=60_000,
         )
         try:
             yield context
@@ -133,7 +137,7 @@ def test_page_draws_offline(page_path: Path, site_url: str, browser_context) -> 
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
         url = site_url + page_path.relative_to(SITE).as_posix()
-        page.goto(url, wait_until="load")
+        page.goto(url, wait_until="load", timeout=60_000)
         n_charts = page.locator("div.osl-chart").count()
         if n_charts:
             page.wait_for_function(

@@ -1,0 +1,441 @@
+"""How post-training techniques scale: several laws on one compute axis (Sec. 4.3, Fig. 6).
+
+Ruan, Maddison & Hashimoto (2024) fit one observational scaling law per
+technique on GSM8K (naive few-shot, chain-of-thought, chain-of-thought with
+self-consistency), each on the same weak models, and draw the three fitted
+sigmoids against Llama-2-equivalent FLOPs. Because every law is linear in the
+reference family's log compute x before the link (Eqs. 7–8),
+
+    P_t = w_t·x + b_t,    Ê_t(x) = h_t·σ(w_t·x + b_t),
+
+the curves of different techniques can be evaluated on one common grid of x,
+and so can their differences (the gain of one technique over another) and the
+derivatives of those differences (how fast the gain grows with scale).
+
+* :func:`fit_techniques` fits every technique (:func:`~osl_helpers.experiments.fit_task`)
+  and returns tidy points, curves on a common grid and a summary table.
+* :func:`law_on_axis`, :func:`law_slope_on_axis`: Ê_t(x) and dÊ_t/dx in closed form.
+* :func:`technique_gaps`, :func:`gap_slope_table`, :func:`mean_gap_slope`: the
+  gain Ê_a(x) − Ê_b(x) and its growth per decade of equivalent compute.
+* :func:`observed_gains`: the same gains measured on the data, weak against strong models.
+* :func:`weights_long`, :func:`weight_changes`, :func:`bootstrap_weight_changes`:
+  the benchmark weights βᵀγ of each law side by side, their change from one
+  technique to another, and how stable that change is under resampling.
+* :func:`compare_techniques`: principal capabilities against compute and size
+  on one identical test set per technique.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from osl_helpers._validation import NotEnoughModelsError, OSLInputError
+from osl_helpers.evaluation import Comparison, Split, compare_predictors, stack_tables
+from osl_helpers.experiments import TaskFit, fit_task
+from osl_helpers.law import ObservationalScalingLaw, sigmoid
+from osl_helpers.setups import TaskData, TaskSetup, load_task
+
+__all__ = [
+    "DEFAULT_PAIRS",
+    "DEFAULT_PREDICTORS",
+    "TECHNIQUES",
+    "TechniqueFits",
+    "bootstrap_weight_changes",
+    "compare_techniques",
+    "fit_techniques",
+    "gap_slope_table",
+    "law_on_axis",
+    "law_slope_on_axis",
+    "mean_gap_slope",
+    "observed_gains",
+    "task_split",
+    "technique_gaps",
+    "weight_changes",
+    "weights_long",
+]
+
+FloatArray = NDArray[np.float64]
+
+#: The paper's three GSM8K setups (keys of ``PAPER_SETUPS``) and their short labels.
+TECHNIQUES: dict[str, str] = {
+    "gsm8k_naive": "Naive (5-shot)",
+    "gsm8k_cot": "CoT (8-shot)",
+    "gsm8k_cot_sc": "CoT + SC (maj@5)",
+}
+
+#: Gains studied by default: (better, baseline) — CoT over naive, then SC over CoT.
+DEFAULT_PAIRS: tuple[tuple[str, str], ...] = (
+    ("gsm8k_cot", "gsm8k_naive"),
+    ("gsm8k_cot_sc", "gsm8k_cot"),
+)
+
+#: Predictors compared on each technique: K = 1..4 PCs and three scalar baselines.
+DEFAULT_PREDICTORS: tuple[int | str, ...] = (1, 2, 3, 4, "log_flops", "log_params", "mean_benchmark")
+
+
+# --------------------------------------------------------------------------- one law on the axis
+
+
+def _reference(fit: TaskFit) -> tuple[float, float]:
+    if fit.reference is None:
+        raise OSLInputError(
+            f"{fit.task.setup.key}: no reference line for {fit.reference_family!r}, "
+            "so the law cannot be placed on an equivalent-compute axis"
+        )
+    return fit.reference
+
+
+def law_on_axis(fit: TaskFit, x: Any) -> FloatArray:
+    """Ê(x) = h·σ(w_f·x + b_f): the fitted law (Eq. 6) as a function of reference-equivalent compute.
+
+    ``x`` is log10 FLOPs of the reference family (Eq. 8 inverted: P = w_f·x + b_f,
+    Eq. 7), so a model placed at its f-equivalent compute lies exactly on this curve.
+    """
+    slope, intercept = _reference(fit)
+    xv = np.asarray(x, dtype=float)
+    return np.asarray(fit.law.h_ * sigmoid(slope * xv + intercept), dtype=float)
+
+
+def law_slope_on_axis(fit: TaskFit, x: Any) -> FloatArray:
+    """dÊ/dx = h·w_f·σ(z)·(1 − σ(z)) with z = w_f·x + b_f: accuracy gained per decade of compute."""
+    slope, intercept = _reference(fit)
+    s = sigmoid(slope * np.asarray(x, dtype=float) + intercept)
+    return np.asarray(fit.law.h_ * slope * s * (1.0 - s), dtype=float)
+
+
+# --------------------------------------------------------------------------- all techniques
+
+
+@dataclass(frozen=True)
+class TechniqueFits:
+    """One fitted law per technique, all on the same equivalent-compute axis.
+
+    ``fits``: key → :class:`~osl_helpers.experiments.TaskFit`; ``labels``: key → label.
+    ``points``: one row per (technique, model): ``technique``, ``key``, ``Model``,
+    ``Model Family``, ``split``, ``y``, ``y_hat``, ``x`` (f-equivalent log10 FLOPs).
+    ``curves``: ``technique``, ``key``, ``x``, ``y_hat``, ``slope`` (dÊ/dx) on one grid.
+    ``table`` (index: key): ``technique``, ``n_train``, ``n_test``, ``train_mse``,
+    ``test_mse``, ``test_mae``, ``h``, ``alpha``, ``w_f``, ``b_f``.
+    """
+
+    fits: dict[str, TaskFit]
+    labels: dict[str, str]
+    points: pd.DataFrame
+    curves: pd.DataFrame
+    table: pd.DataFrame
+    reference_family: str
+    grid: FloatArray
+
+    def fit(self, key: str) -> TaskFit:
+        """The fit of one technique, by key; unknown keys raise with the known ones."""
+        if key not in self.fits:
+            raise OSLInputError(f"unknown technique {key!r}; fitted: {sorted(self.fits)}")
+        return self.fits[key]
+
+    def test_range(self) -> tuple[float, float]:
+        """Smallest and largest equivalent compute of any held-out model, over all techniques."""
+        test = self.points[self.points["split"] == "test"]["x"].dropna()
+        if test.empty:
+            raise NotEnoughModelsError("no held-out model has an equivalent compute")
+        return float(test.min()), float(test.max())
+
+
+def _as_task(task: TaskData | TaskSetup | str) -> TaskData:
+    return task if isinstance(task, TaskData) else load_task(task)
+
+
+def fit_techniques(
+    tasks: Mapping[str, TaskData | TaskSetup | str] | Sequence[str] = tuple(TECHNIQUES),
+    labels: Mapping[str, str] | None = None,
+    reference_family: str = "Llama-2",
+    grid: Any = None,
+    n_components: int | None = None,
+) -> TechniqueFits:
+    """Fit the law of each technique on its weak models and put all on one compute axis.
+
+    ``tasks`` is a sequence of setup keys or a mapping key → setup, task or key
+    (for variants such as ``setup.with_(loss="squared")``). ``grid`` is the
+    common grid of reference-equivalent log10 FLOPs (default: 0.25 decades
+    below the lowest model to 0.5 above the highest, 181 points).
+    """
+    items = dict(tasks) if isinstance(tasks, Mapping) else {k: k for k in tasks}
+    if not items:
+        raise OSLInputError("no technique given")
+    names = {k: (labels or {}).get(k, TECHNIQUES.get(k, k)) for k in items}
+    fits = {
+        k: fit_task(_as_task(t), n_components=n_components, reference_family=reference_family)
+        for k, t in items.items()
+    }
+    parts, rows = [], []
+    for key, fit in fits.items():
+        slope, intercept = _reference(fit)
+        pts = fit.points.rename(columns={"f_equiv_log10_flops": "x"})
+        cols = ["Model", "Model Family", "split", "y", "y_hat", "x"]
+        parts.append(pts[cols].assign(technique=names[key], key=key))
+        rows.append(
+            {
+                "key": key,
+                "technique": names[key],
+                "n_train": int((pts["split"] == "train").sum()),
+                "n_test": int((pts["split"] == "test").sum()),
+                "train_mse": fit.train_mse,
+                "test_mse": fit.test_mse,
+                "test_mae": fit.test_mae,
+                "h": fit.law.h_,
+                "alpha": fit.law.alpha_,
+                "w_f": slope,
+                "b_f": intercept,
+            }
+        )
+    points = pd.concat(parts, ignore_index=True)
+    points = points[["technique", "key", *[c for c in points.columns if c not in ("technique", "key")]]]
+    if grid is None:
+        xs = points["x"].dropna()
+        grid = np.linspace(float(xs.min()) - 0.25, float(xs.max()) + 0.5, 181)
+    g = np.asarray(grid, dtype=float).ravel()
+    if g.size < 2 or not np.isfinite(g).all():
+        raise OSLInputError("grid must hold at least two finite values")
+    curves = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "technique": names[k],
+                    "key": k,
+                    "x": g,
+                    "y_hat": law_on_axis(f, g),
+                    "slope": law_slope_on_axis(f, g),
+                }
+            )
+            for k, f in fits.items()
+        ],
+        ignore_index=True,
+    )
+    table = pd.DataFrame(rows).set_index("key")
+    return TechniqueFits(fits, names, points, curves, table, reference_family, g)
+
+
+# --------------------------------------------------------------------------- gains between techniques
+
+
+def _pair_label(result: TechniqueFits, better: str, base: str) -> str:
+    return f"{result.labels[better]} − {result.labels[base]}"
+
+
+def technique_gaps(
+    result: TechniqueFits,
+    pairs: Sequence[tuple[str, str]] = DEFAULT_PAIRS,
+    x: Any = None,
+) -> pd.DataFrame:
+    """The fitted gain Ê_a(x) − Ê_b(x) of technique a over b, and its slope, on a grid of x.
+
+    Returns ``pair`` (label), ``better``, ``baseline``, ``x``, ``gap`` and
+    ``gap_slope`` = dÊ_a/dx − dÊ_b/dx (accuracy per decade of equivalent compute).
+    ``x`` defaults to the result's grid.
+    """
+    xs = result.grid if x is None else np.asarray(x, dtype=float).ravel()
+    parts = []
+    for a, b in pairs:
+        fa, fb = result.fit(a), result.fit(b)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "pair": _pair_label(result, a, b),
+                    "better": a,
+                    "baseline": b,
+                    "x": xs,
+                    "gap": law_on_axis(fa, xs) - law_on_axis(fb, xs),
+                    "gap_slope": law_slope_on_axis(fa, xs) - law_slope_on_axis(fb, xs),
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def gap_slope_table(
+    result: TechniqueFits,
+    scales: Sequence[float] = (22.5, 23.0, 23.5, 24.0),
+    pairs: Sequence[tuple[str, str]] = DEFAULT_PAIRS,
+) -> pd.DataFrame:
+    """Gains and their growth per decade at a few scales: rows = scales, columns = (quantity, pair)."""
+    long = technique_gaps(result, pairs, x=list(scales))
+    wide = long.pivot_table(index="x", columns="pair", values=["gap", "gap_slope"], sort=False)
+    wide.index.name = "log10 equivalent FLOPs"
+    return wide
+
+
+def mean_gap_slope(result: TechniqueFits, better: str, baseline: str, x0: float, x1: float) -> float:
+    """Average growth of the gain between x0 and x1: (gap(x1) − gap(x0)) / (x1 − x0), per decade."""
+    if not x1 > x0:
+        raise OSLInputError(f"need x1 > x0; got x0={x0}, x1={x1}")
+    g = technique_gaps(result, [(better, baseline)], x=[x0, x1])["gap"].to_numpy()
+    return float((g[1] - g[0]) / (x1 - x0))
+
+
+def observed_gains(
+    tasks: Mapping[str, TaskData] | Sequence[TaskData],
+    pairs: Sequence[tuple[str, str]] = DEFAULT_PAIRS,
+    labels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Measured gain y_a − y_b per model present in both tasks, with the split of task b.
+
+    No law is involved: this is the data the fitted gaps summarise. Returns
+    ``pair``, ``Model``, ``Model Family``, ``split``, ``gain``, ``log10_flops``.
+    """
+    by_key = dict(tasks) if isinstance(tasks, Mapping) else {t.setup.key: t for t in tasks}
+    names = {k: (labels or {}).get(k, TECHNIQUES.get(k, k)) for k in by_key}
+    parts = []
+    for a, b in pairs:
+        if a not in by_key or b not in by_key:
+            raise OSLInputError(f"pair ({a!r}, {b!r}) names a task not given: {sorted(by_key)}")
+        ta, tb = by_key[a], by_key[b]
+        common = tb.frame.index.intersection(ta.frame.index)
+        split = pd.Series("excluded", index=common)
+        split[tb.train.loc[common].to_numpy()] = "train"
+        split[tb.test.loc[common].to_numpy()] = "test"
+        parts.append(
+            pd.DataFrame(
+                {
+                    "pair": f"{names[a]} − {names[b]}",
+                    "Model": tb.frame.loc[common, "Model"].to_numpy(),
+                    "Model Family": tb.frame.loc[common, "Model Family"].to_numpy(),
+                    "split": split.to_numpy(),
+                    "gain": (ta.y.loc[common] - tb.y.loc[common]).to_numpy(),
+                    "log10_flops": tb.frame.loc[common, "log10_flops"].to_numpy(),
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+# --------------------------------------------------------------------------- benchmark weights
+
+
+def weights_long(result: TechniqueFits, keys: Sequence[str] | None = None) -> pd.DataFrame:
+    """Benchmark weights βᵀγ of each law (Sec. 4.3, Fig. 6), long form.
+
+    Columns ``technique``, ``benchmark``, ``weight`` and ``share`` = weight / Σ|weight|
+    (the scale-free version: a steeper law has larger weights everywhere).
+    """
+    parts = []
+    for key in keys or list(result.fits):
+        w = result.fit(key).law.benchmark_weights_
+        parts.append(
+            pd.DataFrame(
+                {
+                    "technique": result.labels[key],
+                    "benchmark": [str(i) for i in w.index],
+                    "weight": w.to_numpy(float),
+                    "share": (w / w.abs().sum()).to_numpy(float),
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def weight_changes(result: TechniqueFits, before: str, after: str) -> pd.DataFrame:
+    """Per benchmark: βᵀγ of two laws, their difference, and the difference of their shares.
+
+    Index: benchmark. Columns ``before``, ``after``, ``change`` = after − before,
+    ``share_before``, ``share_after``, ``share_change``.
+    """
+    wa = result.fit(before).law.benchmark_weights_
+    wb = result.fit(after).law.benchmark_weights_
+    if list(wa.index) != list(wb.index):
+        raise OSLInputError("the two laws use different benchmarks; their weights do not align")
+    out = pd.DataFrame({"before": wa, "after": wb})
+    out["change"] = out["after"] - out["before"]
+    out["share_before"] = wa / wa.abs().sum()
+    out["share_after"] = wb / wb.abs().sum()
+    out["share_change"] = out["share_after"] - out["share_before"]
+    out.index.name = "benchmark"
+    return out
+
+
+def bootstrap_weight_changes(
+    before: TaskData | TaskSetup | str,
+    after: TaskData | TaskSetup | str,
+    n_boot: int = 200,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Change of βᵀγ from one law to another, refitted on paired bootstrap resamples of the weak models.
+
+    Each replicate draws, with replacement, as many names as there are
+    training models in either task (the union), and refits both laws on the
+    drawn models each task has — so both laws see the same resample. Returns
+    one row per replicate, columns = benchmarks (change of the raw weight).
+    Fits that warn about convergence are kept; the warning is silenced.
+    """
+    if n_boot < 1:
+        raise OSLInputError(f"n_boot must be positive; got {n_boot}")
+    ta, tb = _as_task(before), _as_task(after)
+    if list(ta.setup.benchmarks) != list(tb.setup.benchmarks):
+        raise OSLInputError("the two setups use different benchmarks")
+    pool = np.asarray(sorted(set(ta.X_train.index) | set(tb.X_train.index)), dtype=object)
+    rng = np.random.default_rng(seed)
+    rows = []
+    for _ in range(n_boot):
+        draw = pool[rng.integers(0, len(pool), len(pool))]
+        weights = []
+        for t in (ta, tb):
+            names = [m for m in draw if bool(t.train.get(m, False))]
+            X = t.X.loc[names].reset_index(drop=True)
+            y = t.y.loc[names].reset_index(drop=True)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                law = ObservationalScalingLaw(**t.setup.law_kwargs()).fit(X, y)
+            weights.append(law.benchmark_weights_)
+        rows.append(weights[1] - weights[0])
+    return pd.DataFrame(rows).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- predictors
+
+
+def task_split(task: TaskData) -> Split:
+    """The setup's train/test split of a task as an :class:`~osl_helpers.evaluation.Split`."""
+    return Split(
+        train=task.train,
+        test=task.test,
+        excluded=task.excluded,
+        description=task.setup.key,
+        reason=task.excluded_reason,
+    )
+
+
+def compare_techniques(
+    tasks: Mapping[str, TaskData | TaskSetup | str] | Sequence[str] = tuple(TECHNIQUES),
+    predictors: Sequence[int | str] = DEFAULT_PREDICTORS,
+    labels: Mapping[str, str] | None = None,
+) -> tuple[dict[str, Comparison], pd.DataFrame]:
+    """Compare predictors on each technique with the setup's law, loss and split.
+
+    Every predictor is fitted on the same weak models and scored on one
+    identical test set per technique (:func:`~osl_helpers.evaluation.compare_predictors`).
+    Returns the comparisons by key and their stacked tables with a
+    ``technique`` column.
+    """
+    items = dict(tasks) if isinstance(tasks, Mapping) else {k: k for k in tasks}
+    names = {k: (labels or {}).get(k, TECHNIQUES.get(k, k)) for k in items}
+    out: dict[str, Comparison] = {}
+    for key, t in items.items():
+        task = _as_task(t)
+        s = task.setup
+        out[key] = compare_predictors(
+            task.frame,
+            "y",
+            s.benchmarks,
+            task_split(task),
+            predictors=predictors,
+            link=s.link,
+            loss=s.loss,
+            huber_delta=s.huber_delta,
+        )
+    table = stack_tables({names[k]: c for k, c in out.items()}, key="technique")
+    return out, table
