@@ -17,10 +17,10 @@ book: setup vendor data
 	$(JB) build . --keep-going
 	@echo "Site written to _build/html/index.html"
 
+# The time limits make a hung kernel or browser fail the run instead of stalling it.
 test: setup vendor data browser-deps lint typecheck
 	$(PY) tools/cache_guard.py
-	$(JB) build . -n -W --keep-going
-	# A hung browser must fail the run, not stall it.
+	timeout 2400 $(JB) build . -n -W --keep-going
 	timeout 1800 $(PY) -m pytest -n 2 -p no:cacheprovider
 
 setup: $(SETUP_STAMP)
