@@ -34,6 +34,7 @@ from osl_helpers import (
     subset_study,
     subspace,
     synthetic,
+    techniques,
     uncertainty,
 )
 from osl_helpers.capabilities import CapabilityPCA
@@ -140,6 +141,7 @@ __all__ = [
     "subset_study",
     "subspace",
     "synthetic",
+    "techniques",
     "training_flops",
     "uncertainty",
 ]

@@ -18,9 +18,12 @@ derivatives of those differences (how fast the gain grows with scale).
 * :func:`technique_gaps`, :func:`gap_slope_table`, :func:`mean_gap_slope`: the
   gain Ê_a(x) − Ê_b(x) and its growth per decade of equivalent compute.
 * :func:`observed_gains`: the same gains measured on the data, weak against strong models.
-* :func:`weights_long`, :func:`weight_changes`, :func:`bootstrap_weight_changes`:
-  the benchmark weights βᵀγ of each law side by side, their change from one
-  technique to another, and how stable that change is under resampling.
+* :func:`weights_long`, :func:`weight_changes`: the benchmark weights βᵀγ of
+  each law side by side and their change from one technique to another.
+* :func:`bootstrap_laws` refits all laws on paired resamples of the weak
+  models; :func:`bootstrap_weight_changes`, :func:`bootstrap_gaps`,
+  :func:`gap_band` and :func:`bootstrap_gap_slopes` say how stable the
+  findings above are.
 * :func:`compare_techniques`: principal capabilities against compute and size
   on one identical test set per technique.
 """
@@ -37,6 +40,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from osl_helpers._validation import NotEnoughModelsError, OSLInputError
+from osl_helpers.compute import reference_line
 from osl_helpers.evaluation import Comparison, Split, compare_predictors, stack_tables
 from osl_helpers.experiments import TaskFit, fit_task
 from osl_helpers.law import ObservationalScalingLaw, sigmoid
@@ -45,11 +49,17 @@ from osl_helpers.setups import TaskData, TaskSetup, load_task
 __all__ = [
     "DEFAULT_PAIRS",
     "DEFAULT_PREDICTORS",
+    "PAIR_LABELS",
     "TECHNIQUES",
+    "BootstrapLaw",
     "TechniqueFits",
+    "bootstrap_gap_slopes",
+    "bootstrap_gaps",
+    "bootstrap_laws",
     "bootstrap_weight_changes",
     "compare_techniques",
     "fit_techniques",
+    "gap_band",
     "gap_slope_table",
     "law_on_axis",
     "law_slope_on_axis",
@@ -76,8 +86,22 @@ DEFAULT_PAIRS: tuple[tuple[str, str], ...] = (
     ("gsm8k_cot_sc", "gsm8k_cot"),
 )
 
+#: Short names of the default gains, used as labels in tables and charts.
+PAIR_LABELS: dict[tuple[str, str], str] = {
+    ("gsm8k_cot", "gsm8k_naive"): "CoT over naive",
+    ("gsm8k_cot_sc", "gsm8k_cot"): "SC over CoT",
+}
+
 #: Predictors compared on each technique: K = 1..4 PCs and three scalar baselines.
-DEFAULT_PREDICTORS: tuple[int | str, ...] = (1, 2, 3, 4, "log_flops", "log_params", "mean_benchmark")
+DEFAULT_PREDICTORS: tuple[int | str, ...] = (
+    1,
+    2,
+    3,
+    4,
+    "log_flops",
+    "log_params",
+    "mean_benchmark",
+)
 
 
 # --------------------------------------------------------------------------- one law on the axis
@@ -92,6 +116,15 @@ def _reference(fit: TaskFit) -> tuple[float, float]:
     return fit.reference
 
 
+def _curve(h: float, slope: float, intercept: float, x: Any) -> FloatArray:
+    return np.asarray(h * sigmoid(slope * np.asarray(x, dtype=float) + intercept), dtype=float)
+
+
+def _curve_slope(h: float, slope: float, intercept: float, x: Any) -> FloatArray:
+    s = sigmoid(slope * np.asarray(x, dtype=float) + intercept)
+    return np.asarray(h * slope * s * (1.0 - s), dtype=float)
+
+
 def law_on_axis(fit: TaskFit, x: Any) -> FloatArray:
     """Ê(x) = h·σ(w_f·x + b_f): the fitted law (Eq. 6) as a function of reference-equivalent compute.
 
@@ -99,15 +132,13 @@ def law_on_axis(fit: TaskFit, x: Any) -> FloatArray:
     Eq. 7), so a model placed at its f-equivalent compute lies exactly on this curve.
     """
     slope, intercept = _reference(fit)
-    xv = np.asarray(x, dtype=float)
-    return np.asarray(fit.law.h_ * sigmoid(slope * xv + intercept), dtype=float)
+    return _curve(fit.law.h_, slope, intercept, x)
 
 
 def law_slope_on_axis(fit: TaskFit, x: Any) -> FloatArray:
     """dÊ/dx = h·w_f·σ(z)·(1 − σ(z)) with z = w_f·x + b_f: accuracy gained per decade of compute."""
     slope, intercept = _reference(fit)
-    s = sigmoid(slope * np.asarray(x, dtype=float) + intercept)
-    return np.asarray(fit.law.h_ * slope * s * (1.0 - s), dtype=float)
+    return _curve_slope(fit.law.h_, slope, intercept, x)
 
 
 # --------------------------------------------------------------------------- all techniques
@@ -195,7 +226,9 @@ def fit_techniques(
             }
         )
     points = pd.concat(parts, ignore_index=True)
-    points = points[["technique", "key", *[c for c in points.columns if c not in ("technique", "key")]]]
+    points = points[
+        ["technique", "key", *[c for c in points.columns if c not in ("technique", "key")]]
+    ]
     if grid is None:
         xs = points["x"].dropna()
         grid = np.linspace(float(xs.min()) - 0.25, float(xs.max()) + 0.5, 181)
@@ -224,20 +257,26 @@ def fit_techniques(
 # --------------------------------------------------------------------------- gains between techniques
 
 
-def _pair_label(result: TechniqueFits, better: str, base: str) -> str:
-    return f"{result.labels[better]} − {result.labels[base]}"
+def _pair_label(better: str, base: str, labels: Mapping[str, str] | None = None) -> str:
+    """The name of the gain of ``better`` over ``base``: a short default, else "a − b"."""
+    if (better, base) in PAIR_LABELS and not labels:
+        return PAIR_LABELS[(better, base)]
+    names = dict(TECHNIQUES) | dict(labels or {})
+    return f"{names.get(better, better)} − {names.get(base, base)}"
 
 
 def technique_gaps(
     result: TechniqueFits,
     pairs: Sequence[tuple[str, str]] = DEFAULT_PAIRS,
     x: Any = None,
+    labels: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """The fitted gain Ê_a(x) − Ê_b(x) of technique a over b, and its slope, on a grid of x.
 
-    Returns ``pair`` (label), ``better``, ``baseline``, ``x``, ``gap`` and
-    ``gap_slope`` = dÊ_a/dx − dÊ_b/dx (accuracy per decade of equivalent compute).
-    ``x`` defaults to the result's grid.
+    Returns ``pair`` (label, see :data:`PAIR_LABELS`; ``labels`` renames
+    techniques), ``better``, ``baseline``, ``x``, ``gap`` and ``gap_slope`` =
+    dÊ_a/dx − dÊ_b/dx (accuracy per decade of equivalent compute). ``x``
+    defaults to the result's grid.
     """
     xs = result.grid if x is None else np.asarray(x, dtype=float).ravel()
     parts = []
@@ -246,7 +285,7 @@ def technique_gaps(
         parts.append(
             pd.DataFrame(
                 {
-                    "pair": _pair_label(result, a, b),
+                    "pair": _pair_label(a, b, labels),
                     "better": a,
                     "baseline": b,
                     "x": xs,
@@ -263,14 +302,23 @@ def gap_slope_table(
     scales: Sequence[float] = (22.5, 23.0, 23.5, 24.0),
     pairs: Sequence[tuple[str, str]] = DEFAULT_PAIRS,
 ) -> pd.DataFrame:
-    """Gains and their growth per decade at a few scales: rows = scales, columns = (quantity, pair)."""
+    """Each gain and its growth per decade at a few scales.
+
+    Index: the scales (log10 equivalent FLOPs). Columns: ``"<pair>: gain"`` and
+    ``"<pair>: per decade"`` for each pair, in order.
+    """
     long = technique_gaps(result, pairs, x=list(scales))
-    wide = long.pivot_table(index="x", columns="pair", values=["gap", "gap_slope"], sort=False)
-    wide.index.name = "log10 equivalent FLOPs"
-    return wide
+    cols = {}
+    for pair, part in long.groupby("pair", sort=False):
+        cols[f"{pair}: gain"] = part["gap"].to_numpy()
+        cols[f"{pair}: per decade"] = part["gap_slope"].to_numpy()
+    out = pd.DataFrame(cols, index=pd.Index([float(v) for v in scales], name="log10 FLOPs"))
+    return out
 
 
-def mean_gap_slope(result: TechniqueFits, better: str, baseline: str, x0: float, x1: float) -> float:
+def mean_gap_slope(
+    result: TechniqueFits, better: str, baseline: str, x0: float, x1: float
+) -> float:
     """Average growth of the gain between x0 and x1: (gap(x1) − gap(x0)) / (x1 − x0), per decade."""
     if not x1 > x0:
         raise OSLInputError(f"need x1 > x0; got x0={x0}, x1={x1}")
@@ -289,7 +337,6 @@ def observed_gains(
     ``pair``, ``Model``, ``Model Family``, ``split``, ``gain``, ``log10_flops``.
     """
     by_key = dict(tasks) if isinstance(tasks, Mapping) else {t.setup.key: t for t in tasks}
-    names = {k: (labels or {}).get(k, TECHNIQUES.get(k, k)) for k in by_key}
     parts = []
     for a, b in pairs:
         if a not in by_key or b not in by_key:
@@ -302,7 +349,7 @@ def observed_gains(
         parts.append(
             pd.DataFrame(
                 {
-                    "pair": f"{names[a]} − {names[b]}",
+                    "pair": _pair_label(a, b, labels),
                     "Model": tb.frame.loc[common, "Model"].to_numpy(),
                     "Model Family": tb.frame.loc[common, "Model Family"].to_numpy(),
                     "split": split.to_numpy(),
@@ -358,41 +405,131 @@ def weight_changes(result: TechniqueFits, before: str, after: str) -> pd.DataFra
     return out
 
 
-def bootstrap_weight_changes(
-    before: TaskData | TaskSetup | str,
-    after: TaskData | TaskSetup | str,
+@dataclass(frozen=True)
+class BootstrapLaw:
+    """One law refitted on a bootstrap resample: the law and its reference line (w_f, b_f)."""
+
+    law: ObservationalScalingLaw
+    slope: float
+    intercept: float
+
+    def on_axis(self, x: Any) -> FloatArray:
+        """Ê(x) = h·σ(w_f·x + b_f) for this replicate (see :func:`law_on_axis`)."""
+        return _curve(self.law.h_, self.slope, self.intercept, x)
+
+
+def bootstrap_laws(
+    tasks: Mapping[str, TaskData | TaskSetup | str] | Sequence[str] = tuple(TECHNIQUES),
     n_boot: int = 200,
     seed: int = 0,
-) -> pd.DataFrame:
-    """Change of βᵀγ from one law to another, refitted on paired bootstrap resamples of the weak models.
+    reference_family: str = "Llama-2",
+) -> list[dict[str, BootstrapLaw]]:
+    """Refit every technique's law on paired bootstrap resamples of the weak models.
 
     Each replicate draws, with replacement, as many names as there are
-    training models in either task (the union), and refits both laws on the
-    drawn models each task has — so both laws see the same resample. Returns
-    one row per replicate, columns = benchmarks (change of the raw weight).
-    Fits that warn about convergence are kept; the warning is silenced.
+    training models in any of the tasks (their union), and refits each law on
+    the drawn models that task has for training, so all laws see the same
+    resample. The reference line of each refitted P (Eq. 7) is fitted on the
+    reference family's models of the task (all of them, not resampled).
+    Returns one dict key → :class:`BootstrapLaw` per replicate. Convergence
+    warnings of individual refits are silenced.
     """
     if n_boot < 1:
         raise OSLInputError(f"n_boot must be positive; got {n_boot}")
-    ta, tb = _as_task(before), _as_task(after)
-    if list(ta.setup.benchmarks) != list(tb.setup.benchmarks):
-        raise OSLInputError("the two setups use different benchmarks")
-    pool = np.asarray(sorted(set(ta.X_train.index) | set(tb.X_train.index)), dtype=object)
+    items = dict(tasks) if isinstance(tasks, Mapping) else {k: k for k in tasks}
+    resolved = {k: _as_task(t) for k, t in items.items()}
+    refs = {}
+    for key, t in resolved.items():
+        fam = t.frame[
+            (t.frame["Model Family"] == reference_family) & t.frame["log10_flops"].notna()
+        ]
+        if len(fam) < 2:
+            raise NotEnoughModelsError(
+                f"{key}: the reference family {reference_family!r} has {len(fam)} model(s) "
+                "with known FLOPs in this task; need 2"
+            )
+        refs[key] = fam
+    pool = np.asarray(sorted(set().union(*(set(t.X_train.index) for t in resolved.values()))))
     rng = np.random.default_rng(seed)
-    rows = []
+    out: list[dict[str, BootstrapLaw]] = []
     for _ in range(n_boot):
         draw = pool[rng.integers(0, len(pool), len(pool))]
-        weights = []
-        for t in (ta, tb):
+        replicate = {}
+        for key, t in resolved.items():
             names = [m for m in draw if bool(t.train.get(m, False))]
             X = t.X.loc[names].reset_index(drop=True)
             y = t.y.loc[names].reset_index(drop=True)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 law = ObservationalScalingLaw(**t.setup.law_kwargs()).fit(X, y)
-            weights.append(law.benchmark_weights_)
-        rows.append(weights[1] - weights[0])
+            fam = refs[key]
+            scored = fam.assign(P=law.capability_score(fam[list(t.setup.benchmarks)]))
+            slope, intercept = reference_line(scored, y="P", family=reference_family)
+            replicate[key] = BootstrapLaw(law, slope, intercept)
+        out.append(replicate)
+    return out
+
+
+def bootstrap_weight_changes(
+    replicates: Sequence[Mapping[str, BootstrapLaw]], before: str, after: str
+) -> pd.DataFrame:
+    """Change of βᵀγ from law ``before`` to law ``after`` in each bootstrap replicate.
+
+    One row per replicate, one column per benchmark.
+    """
+    rows = [r[after].law.benchmark_weights_ - r[before].law.benchmark_weights_ for r in replicates]
     return pd.DataFrame(rows).reset_index(drop=True)
+
+
+def bootstrap_gaps(
+    replicates: Sequence[Mapping[str, BootstrapLaw]],
+    pairs: Sequence[tuple[str, str]] = DEFAULT_PAIRS,
+    x: Any = (22.5, 23.0, 23.5, 24.0),
+    labels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """The gain Ê_a(x) − Ê_b(x) in each bootstrap replicate: ``replicate``, ``pair``, ``x``, ``gap``."""
+    xs = np.asarray(x, dtype=float).ravel()
+    parts = []
+    for i, r in enumerate(replicates):
+        for a, b in pairs:
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "replicate": i,
+                        "pair": _pair_label(a, b, labels),
+                        "x": xs,
+                        "gap": r[a].on_axis(xs) - r[b].on_axis(xs),
+                    }
+                )
+            )
+    return pd.concat(parts, ignore_index=True)
+
+
+def gap_band(boot: pd.DataFrame, level: float = 0.9) -> pd.DataFrame:
+    """Percentile band of :func:`bootstrap_gaps` per pair and x: ``pair``, ``x``, ``lo``, ``hi``."""
+    if not 0 < level < 1:
+        raise OSLInputError(f"level must be in (0, 1); got {level}")
+    q = (1 - level) / 2
+    grouped = boot.groupby(["pair", "x"], sort=False)["gap"]
+    return pd.DataFrame({"lo": grouped.quantile(q), "hi": grouped.quantile(1 - q)}).reset_index()
+
+
+def bootstrap_gap_slopes(
+    replicates: Sequence[Mapping[str, BootstrapLaw]],
+    x0: float,
+    x1: float,
+    pairs: Sequence[tuple[str, str]] = DEFAULT_PAIRS,
+    labels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Average growth of each gain between x0 and x1 in each replicate (rows), one column per pair."""
+    if not x1 > x0:
+        raise OSLInputError(f"need x1 > x0; got x0={x0}, x1={x1}")
+    long = bootstrap_gaps(replicates, pairs, [x0, x1], labels)
+    wide = long.pivot_table(index=["replicate", "pair"], columns="x", values="gap", sort=False)
+    slope = (wide[x1] - wide[x0]) / (x1 - x0)
+    out = slope.unstack("pair")
+    out.columns.name = None
+    return out.reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- predictors

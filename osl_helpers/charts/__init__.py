@@ -3,7 +3,7 @@
 Topic modules add builders for one chapter each, e.g. :mod:`osl_helpers.charts.emergence`.
 """
 
-from osl_helpers.charts import compute, emergence, lowrank
+from osl_helpers.charts import compute, emergence, lowrank, techniques
 from osl_helpers.charts.core import (
     HEIGHT,
     MISSING_COLOR,
@@ -57,6 +57,7 @@ __all__ = [
     "require_columns",
     "scree",
     "shape_scale",
+    "techniques",
     "tooltips",
     "weights_bar",
 ]

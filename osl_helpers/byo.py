@@ -1,0 +1,281 @@
+"""Bring your own evaluation: fit an observational scaling law to scores you measured.
+
+You evaluated some public base models on a task of your own and want to know
+how the task scales. :func:`fit_your_scores` joins your scores onto the
+standard benchmark table B by model name, rescales them to E ∈ [0, 1] against
+a chance floor, splits the models by training compute and runs Algorithm A.1
+of Ruan, Maddison & Hashimoto (2024): imputation and principal capabilities S
+on the training models (Eq. 5), the law E ≈ h·σ(βᵀS + α) (Eq. 6), the scalar
+capability P = βᵀS + α (Eq. 7) and f-equivalent FLOPs of a reference family
+(Eq. 8). The result is the same :class:`~osl_helpers.experiments.TaskFit`
+that :func:`~osl_helpers.experiments.fit_task` returns for the paper's setups.
+
+Every problem with the scores gets a named error: :class:`UnknownModelError`
+(a name not in the table, with the closest known names),
+:class:`~osl_helpers._validation.PercentScaleError` (0–100 scores where
+fractions are expected), :class:`~osl_helpers._validation.TargetRangeError`
+(missing or out-of-range scores), :class:`~osl_helpers._validation.DuplicateModelError`
+and :class:`~osl_helpers._validation.NonNumericError`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Sequence
+from typing import Literal, cast
+
+import numpy as np
+import pandas as pd
+
+from osl_helpers import data
+from osl_helpers._validation import (
+    DuplicateModelError,
+    NonNumericError,
+    NotEnoughModelsError,
+    OSLInputError,
+    PercentScaleError,
+    TargetRangeError,
+)
+from osl_helpers.compute import f_equivalent_log10_flops
+from osl_helpers.experiments import TaskFit, fit_task
+from osl_helpers.law import normalize_target
+from osl_helpers.setups import LLAMA2_7B_FLOPS, Table, TaskData, TaskSetup
+
+__all__ = ["UnknownModelError", "fit_your_scores", "join_your_scores", "predict_unscored"]
+
+#: Key of the setup built for scores brought by the reader (``setup.table`` is ``"user"``).
+BYO_KEY = "byo"
+
+
+class UnknownModelError(OSLInputError, KeyError):
+    """A model named in the reader's scores is not in the benchmark table."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+def _check_scores(scores: pd.DataFrame, target: str, model: str, low: float, high: float) -> None:
+    """Raise a named error unless ``scores`` holds one finite score ≤ ``high`` per named model."""
+    if not isinstance(scores, pd.DataFrame):
+        raise OSLInputError(f"scores must be a pandas DataFrame; got {type(scores).__name__}")
+    missing = [c for c in (model, target) if c not in scores.columns]
+    if missing:
+        raise OSLInputError(
+            f"scores lack column(s) {missing}; they have {[str(c) for c in scores.columns]}"
+        )
+    if not high > low:
+        raise OSLInputError(f"high ({high}) must exceed low ({low})")
+    names = scores[model]
+    if names.isna().any():
+        raise OSLInputError(f"{int(names.isna().sum())} row(s) have no model name")
+    dup = names[names.duplicated()].astype(str).unique().tolist()
+    if dup:
+        raise DuplicateModelError(f"model(s) listed more than once: {dup[:5]}")
+    y = scores[target]
+    if not pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y):
+        raise NonNumericError(f"column {target!r} is not numeric (dtype {y.dtype})")
+    nan = names[y.isna()].astype(str).tolist()
+    if nan:
+        raise TargetRangeError(
+            f"{len(nan)} model(s) have no score in {target!r}: {nan[:5]}; drop those rows first"
+        )
+    values = y.astype(float)
+    if np.isinf(values).any():
+        raise TargetRangeError(f"column {target!r} has infinite values")
+    hi = float(values.max())
+    if high <= 1.0 < hi <= 100.0:
+        raise PercentScaleError(
+            f"{target!r} reaches {hi:g} > 1: the scores look like percentages; "
+            "divide them by 100, or pass high=100 (and low on the same scale)"
+        )
+    if hi > high:
+        raise TargetRangeError(f"{target!r} reaches {hi:g}, above the top of its scale {high:g}")
+
+
+def _check_known(names: pd.Series, known: Sequence[str]) -> None:
+    unknown = sorted(set(names.astype(str)) - set(known))
+    if not unknown:
+        return
+    hints = []
+    for name in unknown[:5]:
+        close = difflib.get_close_matches(name, known, n=2, cutoff=0.5)
+        hints.append(
+            f"{name!r}" + (f" (did you mean {' or '.join(map(repr, close))}?)" if close else "")
+        )
+    more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+    raise UnknownModelError(
+        f"{len(unknown)} model(s) are not in the benchmark table: {', '.join(hints)}{more}. "
+        "Use the names of the table's 'Model' column (Hugging Face ids such as "
+        "'meta-llama/Llama-2-7b-hf')."
+    )
+
+
+def join_your_scores(
+    scores: pd.DataFrame,
+    target: str = "score",
+    *,
+    low: float = 0.0,
+    high: float = 1.0,
+    benchmarks: Sequence[str] | None = None,
+    subset: data.Subset = "all",
+    model: str = "Model",
+) -> pd.DataFrame:
+    """Join the reader's scores onto the base-model table B; one row per scored model.
+
+    Returns the base table's columns (meta, benchmarks, ``log10_flops``…) plus
+    ``y_raw`` (the score as given) and ``y`` = clip((y_raw − low)/(high − low), 0, 1),
+    the normalised target E of Eq. 6 (scores below the chance floor ``low`` map to 0).
+    Raises a named error for unknown models, duplicates, missing, non-numeric,
+    percent-scale or out-of-range scores.
+    """
+    _check_scores(scores, target, model, low, high)
+    base = data.load_base_benchmarks(subset)
+    cols = list(benchmarks) if benchmarks is not None else list(data.BENCHMARKS)
+    absent = [b for b in cols if b not in base.columns]
+    if absent:
+        raise OSLInputError(f"unknown benchmark(s) {absent}; choose from {data.BENCHMARKS}")
+    _check_known(scores[model], base["Model"].astype(str).tolist())
+    mine = pd.DataFrame(
+        {"Model": scores[model].astype(str).to_numpy(), "y_raw": scores[target].astype(float)}
+    )
+    joined = base.merge(mine, on="Model", how="inner", validate="one_to_one")
+    joined = joined.set_index("Model", drop=False)
+    joined.index.name = None
+    joined["y"] = normalize_target(joined["y_raw"], low=low, high=high)
+    return joined
+
+
+def _cutoff_log10(cutoff: float | str | None, frame: pd.DataFrame) -> float | None:
+    if cutoff is None:
+        return None
+    if isinstance(cutoff, str):
+        ref = data.load_base_benchmarks("all").set_index("Model")["log10_flops"]
+        if cutoff not in ref.index:
+            _check_known(pd.Series([cutoff]), ref.index.astype(str).tolist())
+        value = ref.loc[cutoff]
+        if pd.isna(value):
+            raise OSLInputError(f"cutoff model {cutoff!r} has unknown training FLOPs")
+        return float(value)
+    if not (math.isfinite(cutoff) and cutoff > 0):
+        raise OSLInputError(f"cutoff must be positive FLOPs, a model name or None; got {cutoff}")
+    return math.log10(cutoff)
+
+
+def fit_your_scores(
+    scores: pd.DataFrame,
+    target: str = "score",
+    *,
+    low: float = 0.0,
+    high: float = 1.0,
+    cutoff: float | str | None = LLAMA2_7B_FLOPS,
+    benchmarks: Sequence[str] | None = None,
+    n_components: int = 3,
+    link: Literal["sigmoid", "h_sigmoid"] = "h_sigmoid",
+    loss: Literal["squared", "huber"] = "huber",
+    huber_delta: float = 1.0,
+    subset: data.Subset = "all",
+    reference_family: str = "Llama-2",
+    model: str = "Model",
+) -> TaskFit:
+    """Fit E ≈ h·σ(βᵀS + α) (Eq. 6) to your own scores, fitted on weak models, tested on strong.
+
+    ``scores`` has one row per model: a ``Model`` column with the table's names
+    and a numeric ``target`` column on the scale [``low``, ``high``] (``low``
+    is the chance floor, e.g. 0.25 for 4-way multiple choice; ``high=100`` for
+    percentages). ``cutoff`` splits by training compute C = 6ND: models with
+    C ≤ ``cutoff`` (FLOPs, or the compute of the named model) are fitted, the
+    others held out; models of unknown compute are scored but in neither set.
+    ``cutoff=None`` fits on all models. ``benchmarks`` are the columns of B
+    (default: all eight; leave out a benchmark that *is* your target).
+
+    Returns a :class:`~osl_helpers.experiments.TaskFit`: ``.law`` (β, α, h,
+    βᵀγ), ``.points`` (observed E, predicted Ê, P of Eq. 7, f-equivalent
+    FLOPs of Eq. 8 for ``reference_family``), ``.curve`` and the train/test MSE.
+    """
+    frame = join_your_scores(
+        scores, target, low=low, high=high, benchmarks=benchmarks, subset=subset, model=model
+    )
+    cols = tuple(benchmarks) if benchmarks is not None else tuple(data.BENCHMARKS)
+    cut = _cutoff_log10(cutoff, frame)
+    lf = frame["log10_flops"].astype(float)
+    known = lf.notna()
+    if cut is None:
+        train = pd.Series(True, index=frame.index)
+    else:
+        train = known & (lf <= cut + 1e-9)
+    test = known & ~train
+    excluded = ~(train | test)
+    reason = pd.Series("", index=frame.index, dtype=object).mask(excluded, "training FLOPs unknown")
+    n_train = int(train.sum())
+    if n_train < n_components + 2:
+        raise NotEnoughModelsError(
+            f"{n_train} of your {len(frame)} models lie below the cutoff; K = {n_components} "
+            f"components need at least {n_components + 2}. Score more small models, raise the "
+            "cutoff or lower n_components."
+        )
+    setup = TaskSetup(
+        key=BYO_KEY,
+        title=f"your scores ({target})",
+        table=cast(Table, "user"),  # not one of the paper's tables: the reader's own
+        column=target,
+        benchmarks=cols,
+        low=low,
+        high=high,
+        link=link,
+        loss=loss,
+        huber_delta=huber_delta,
+        n_components=n_components,
+        split="flops",
+        cutoff_flops=None if cut is None else 10.0**cut,
+        subset=subset,
+    )
+    task = TaskData(
+        setup=setup,
+        frame=frame,
+        X=frame[list(cols)],
+        y=frame["y"],
+        train=train.astype(bool),
+        test=test.astype(bool),
+        excluded=excluded.astype(bool),
+        excluded_reason=reason,
+        cutoff_log10_flops=cut,
+    )
+    return fit_task(task, reference_family=reference_family)
+
+
+def predict_unscored(fit: TaskFit, models: Sequence[str] | None = None) -> pd.DataFrame:
+    """Predict the target for base models you did not score, with a law from :func:`fit_your_scores`.
+
+    ``models`` defaults to every model of the fit's base table (its ``subset``)
+    that is not in your scores. Their benchmark scores B give S (Eq. 5) under
+    the fitted PCA, P = βᵀS + α (Eq. 7) and Ê = h·σ(P) (Eq. 6); with a
+    reference line, P also maps to f-equivalent FLOPs (Eq. 8). Returns one row
+    per model: ``Model``, ``Model Family``, ``log10_flops``, ``P``, ``y_hat``,
+    ``f_equiv_log10_flops`` (NaN without a reference line), sorted by ``P``.
+    """
+    base = data.load_base_benchmarks(fit.task.setup.subset).set_index("Model", drop=False)
+    base.index.name = None
+    if models is None:
+        names = [m for m in base.index.astype(str) if m not in set(fit.task.frame.index)]
+    else:
+        names = list(dict.fromkeys(models))
+        _check_known(pd.Series(names, dtype=object), base.index.astype(str).tolist())
+    rows = base.loc[names]
+    X = rows[list(fit.task.setup.benchmarks)]
+    P = fit.law.capability_score(X)
+    out = pd.DataFrame(
+        {
+            "Model": rows["Model"],
+            "Model Family": rows["Model Family"],
+            "log10_flops": rows["log10_flops"].astype(float),
+            "P": P.to_numpy(dtype=float),
+            "y_hat": fit.law.predict_from_capability(P.to_numpy(dtype=float)),
+        }
+    )
+    if fit.reference is None:
+        out["f_equiv_log10_flops"] = np.nan
+    else:
+        slope, intercept = fit.reference
+        out["f_equiv_log10_flops"] = f_equivalent_log10_flops(out["P"], slope, intercept)
+    return out.sort_values("P").reset_index(drop=True)
