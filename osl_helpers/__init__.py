@@ -15,6 +15,7 @@ chart display in the book).
 from osl_helpers import (
     agents,
     backtest,
+    byo,
     capabilities,
     charts,
     compute,
@@ -75,8 +76,8 @@ from osl_helpers.evaluation import (
     split_by_top_fraction,
 )
 from osl_helpers.experiments import fit_task
-from osl_helpers.imputation import PCAImputer
-from osl_helpers.law import ObservationalScalingLaw, normalize_target
+from osl_helpers.imputation import PCAImputer, masked_imputation_error
+from osl_helpers.law import ObservationalScalingLaw, fit_sigmoid_law, normalize_target, sigmoid_law
 from osl_helpers.rendering import enable_offline_charts
 from osl_helpers.setups import PAPER_SETUPS, load_task
 
@@ -95,6 +96,7 @@ __all__ = [
     "PCAImputer",
     "agents",
     "backtest",
+    "byo",
     "capabilities",
     "charts",
     "compare_predictors",
@@ -112,6 +114,7 @@ __all__ = [
     "fit_common_slope_lines",
     "fit_family_lines",
     "fit_pooled_line",
+    "fit_sigmoid_law",
     "fit_task",
     "imputation",
     "join_on_model",
@@ -126,6 +129,7 @@ __all__ = [
     "load_sub10b_benchmarks",
     "load_task",
     "mae",
+    "masked_imputation_error",
     "mse",
     "normalize_target",
     "outliers",
@@ -134,6 +138,7 @@ __all__ = [
     "rendering",
     "selection",
     "setups",
+    "sigmoid_law",
     "split_by_family",
     "split_by_flops",
     "split_by_models",

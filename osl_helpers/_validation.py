@@ -18,7 +18,9 @@ __all__ = [
     "ConvergenceFailure",
     "DegenerateColumnError",
     "DuplicateModelError",
+    "IndexMismatchError",
     "LengthMismatchError",
+    "MissingColumnError",
     "NonNumericError",
     "NotEnoughModelsError",
     "OSLConvergenceWarning",
@@ -26,7 +28,10 @@ __all__ = [
     "PercentScaleError",
     "TargetRangeError",
     "UnknownFamilyError",
+    "UnknownModelError",
     "as_score_frame",
+    "check_aligned",
+    "check_int",
     "check_target",
 ]
 
@@ -68,6 +73,10 @@ class DuplicateModelError(OSLInputError):
 
 class LengthMismatchError(OSLInputError):
     """X and y (or two aligned inputs) do not have the same number of rows."""
+
+
+class IndexMismatchError(OSLInputError):
+    """X and y label their rows (models) differently, so pairing them by position is wrong."""
 
 
 class ColumnMismatchError(OSLInputError):
@@ -167,6 +176,40 @@ def check_target(
     return arr
 
 
+def check_int(name: str, value: object, low: int) -> int:
+    """Return ``value`` as an int after checking it is an integer ≥ ``low`` (not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+        raise OSLInputError(f"{name} must be an integer ≥ {low}; got {value!r}")
+    return int(value)
+
+
+def check_aligned(X: object, y: object) -> None:
+    """Raise :class:`IndexMismatchError` if a DataFrame X and a Series y label models differently.
+
+    Rows are paired by position (scikit-learn's convention). That is only
+    safe when the labels agree: the same labels in another order, or
+    different text labels (model names), mean the pairing is wrong. A
+    default index (0, 1, …, n − 1) on either side, or integer labels on
+    both, are taken as positional.
+    """
+    if not (isinstance(X, pd.DataFrame) and isinstance(y, pd.Series)):
+        return
+    if len(X) != len(y) or X.index.equals(y.index):
+        return
+    default = pd.RangeIndex(len(X))
+    if X.index.equals(default) or y.index.equals(default):
+        return
+    same_set = set(X.index) == set(y.index)
+    both_int = pd.api.types.is_integer_dtype(X.index) and pd.api.types.is_integer_dtype(y.index)
+    if same_set or not both_int:
+        pairs = [(a, b) for a, b in zip(X.index, y.index, strict=True) if a != b][:3]
+        raise IndexMismatchError(
+            "X and y label the models differently"
+            + (" (same models, different order)" if same_set else "")
+            + f", e.g. {pairs}; align them first, e.g. y.loc[X.index]"
+        )
+
+
 def warn_not_converged(what: str, n_iter: int) -> None:
     """Emit :class:`OSLConvergenceWarning` for a fit that hit its iteration bound."""
     warnings.warn(
@@ -174,3 +217,17 @@ def warn_not_converged(what: str, n_iter: int) -> None:
         OSLConvergenceWarning,
         stacklevel=3,
     )
+
+
+class MissingColumnError(OSLInputError, KeyError):
+    """A column the computation needs (e.g. ``log10_flops`` or a family column) is absent."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class UnknownModelError(OSLInputError, KeyError):
+    """A model was named that is not in the data."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""

@@ -93,16 +93,22 @@ def _check_scores(scores: pd.DataFrame, target: str, model: str, low: float, hig
         raise TargetRangeError(f"{target!r} reaches {hi:g}, above the top of its scale {high:g}")
 
 
+def _suggest(name: str, known: Sequence[str]) -> list[str]:
+    """Known names that ``name`` probably means: same name after the organisation, else similar."""
+    short = name.rsplit("/", 1)[-1].casefold()
+    same = [k for k in known if k.rsplit("/", 1)[-1].casefold() == short]
+    return same[:2] if same else difflib.get_close_matches(name, known, n=2, cutoff=0.5)
+
+
 def _check_known(names: pd.Series, known: Sequence[str]) -> None:
     unknown = sorted(set(names.astype(str)) - set(known))
     if not unknown:
         return
     hints = []
     for name in unknown[:5]:
-        close = difflib.get_close_matches(name, known, n=2, cutoff=0.5)
-        hints.append(
-            f"{name!r}" + (f" (did you mean {' or '.join(map(repr, close))}?)" if close else "")
-        )
+        close = _suggest(name, known)
+        hint = f" (did you mean {' or '.join(map(repr, close))}?)" if close else ""
+        hints.append(f"{name!r}{hint}")
     more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
     raise UnknownModelError(
         f"{len(unknown)} model(s) are not in the benchmark table: {', '.join(hints)}{more}. "

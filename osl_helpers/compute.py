@@ -1,23 +1,34 @@
-"""Training compute and per-family compute lines (Sec. 3.3; Eqs. 4, 7, 8).
+"""Training compute and per-family compute lines (Sec. 3.3; Eqs. 1, 4, 7, 8).
 
-Within a model family f, each principal capability is linear in log training
-compute: S_k ≈ w_f log C + b_f (Eq. 4). The scalar capability P = βᵀS + α is
-then linear too (Eq. 7), and inverting the line of a reference family gives
-the "f-equivalent" compute of any model: log C̄_f = (P − b_f) / w_f (Eq. 8).
+Training compute is approximated by C ≈ 6·N·D FLOPs for N parameters and D
+training tokens (Sec. 3.3; Eq. 1 writes scaling laws in terms of C). Within a
+model family f each principal capability is linear in log compute,
+S_k ≈ w_f log C + b_f (Eq. 4), so the scalar capability P = βᵀS + α of a
+fitted law is linear too (Eq. 7). Inverting the line of a reference family
+gives the "f-equivalent" compute of any model: log C̄_f = (P − b_f) / w_f
+(Eq. 8). All logs here are base 10 and all compute is in FLOPs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from osl_helpers._validation import NotEnoughModelsError, OSLInputError, UnknownFamilyError
+from osl_helpers._validation import (
+    DegenerateColumnError,
+    MissingColumnError,
+    NotEnoughModelsError,
+    OSLInputError,
+    UnknownFamilyError,
+    UnknownModelError,
+)
 
 __all__ = [
+    "CommonSlopeFit",
     "compute_multiplier",
     "f_equivalent_flops",
     "f_equivalent_log10_flops",
@@ -29,28 +40,93 @@ __all__ = [
     "training_flops",
 ]
 
+FloatArray = NDArray[np.float64]
+Numeric = TypeVar("Numeric", float, pd.Series, FloatArray)
+
+
+class _ScoresCapability(Protocol):
+    """Anything with ``capability_score(X) -> P`` (e.g. a fitted ObservationalScalingLaw)."""
+
+    def capability_score(self, X: Any) -> pd.Series: ...
+
+
+# --------------------------------------------------------------------------- 6ND
+
+
+def _positive(value: Any, name: str) -> float | pd.Series | FloatArray:
+    """Return ``value`` as float (scalar, Series or array); reject ≤ 0 and ±inf, keep NaN."""
+    out: float | pd.Series | FloatArray
+    arr: FloatArray
+    if isinstance(value, pd.Series):
+        series = value.astype(float)
+        out, arr = series, np.asarray(series, dtype=np.float64)
+    elif np.ndim(value) == 0:
+        out = float(value)
+        arr = np.asarray([out], dtype=np.float64)
+    else:
+        arr = np.asarray(value, dtype=np.float64)
+        out = arr
+    if np.isinf(arr).any():
+        raise OSLInputError(f"{name} contains infinite values")
+    known = arr[~np.isnan(arr)]
+    if (known <= 0).any():
+        raise OSLInputError(
+            f"{name} must be positive (a count, not a log); smallest value {known.min():g}"
+        )
+    return out
+
 
 def training_flops(n_params: Any, n_tokens: Any) -> Any:
-    """C ≈ 6·N·D training FLOPs for N parameters and D training tokens (Sec. 3.3)."""
-    return 6.0 * np.asarray(n_params, dtype=float) * np.asarray(n_tokens, dtype=float)
+    """Training compute C ≈ 6·N·D in FLOPs (Sec. 3.3), the C of Eqs. 1, 4 and 7.
+
+    ``n_params`` is N, the number of parameters (a count: 7e9 for a 7B model),
+    ``n_tokens`` is D, the number of training tokens (a count: 2e12 for 2T).
+    Scalars give a float, a Series gives a Series (index kept), anything else
+    an array. NaN (unknown size) propagates; zero, negative or infinite
+    values raise :class:`OSLInputError`.
+    """
+    n = _positive(n_params, "n_params")
+    d = _positive(n_tokens, "n_tokens")
+    return 6.0 * n * d
 
 
 def log10_training_flops(n_params: Any, n_tokens: Any) -> Any:
-    """log10 of :func:`training_flops`."""
-    return np.log10(training_flops(n_params, n_tokens))
+    """log10 C with C = 6·N·D FLOPs (see :func:`training_flops` for units)."""
+    flops = training_flops(n_params, n_tokens)
+    if isinstance(flops, pd.Series):
+        return np.log10(flops)
+    if isinstance(flops, float):
+        return float(np.log10(flops))
+    return np.log10(flops)
 
 
-def _require(frame: pd.DataFrame, columns: Sequence[str]) -> None:
+# --------------------------------------------------------------------------- lines
+
+
+def _require(frame: pd.DataFrame, columns: Iterable[str], what: str = "frame") -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise OSLInputError(f"missing column(s) {missing}; available: {list(frame.columns)}")
+        raise MissingColumnError(
+            f"missing column(s) {missing} in {what}; available: {[str(c) for c in frame.columns]}"
+        )
 
 
-def _ols(x: NDArray[np.float64], y: NDArray[np.float64]) -> tuple[float, float, float]:
-    """Slope, intercept and R² of y on x."""
+def _usable(frame: pd.DataFrame, x: str, y: str, family: str) -> pd.DataFrame:
+    """Rows with a family label and both x and y known (x and y as floats)."""
+    _require(frame, [x, y, family])
+    data = frame[[family, x, y]].dropna()
+    return data.astype({x: float, y: float})
+
+
+def _ols(x: FloatArray, y: FloatArray) -> tuple[float, float, float]:
+    """Slope, intercept and R² of the least-squares line y = slope·x + intercept.
+
+    R² is NaN when y is constant (nothing to explain). The caller must make
+    sure x is not constant.
+    """
     xm, ym = x.mean(), y.mean()
     sxx = float(((x - xm) ** 2).sum())
-    slope = float(((x - xm) * (y - ym)).sum() / sxx) if sxx > 0 else float("nan")
+    slope = float(((x - xm) * (y - ym)).sum() / sxx)
     intercept = float(ym - slope * xm)
     ss_tot = float(((y - ym) ** 2).sum())
     ss_res = float(((y - (slope * x + intercept)) ** 2).sum())
@@ -58,9 +134,14 @@ def _ols(x: NDArray[np.float64], y: NDArray[np.float64]) -> tuple[float, float, 
     return slope, intercept, r2
 
 
-def _usable(frame: pd.DataFrame, x: str, y: str, family: str) -> pd.DataFrame:
-    _require(frame, [x, y, family])
-    return frame[[family, x, y]].dropna()
+def _x_spread(x: FloatArray) -> float:
+    """Range of x; a line needs it to be clearly non-zero."""
+    return float(x.max() - x.min()) if len(x) else 0.0
+
+
+def _as_list(names: str | Iterable[str]) -> list[str]:
+    # A bare string is one name, not an iterable of characters.
+    return [names] if isinstance(names, str) else list(names)
 
 
 def fit_family_lines(
@@ -69,54 +150,105 @@ def fit_family_lines(
     y: str = "PC-1",
     family: str = "Model Family",
     min_models: int = 2,
-    families: Iterable[str] | None = None,
+    families: str | Iterable[str] | None = None,
 ) -> pd.DataFrame:
-    """Fit y = w_f·x + b_f by least squares within each family (Eq. 4 / Eq. 7).
+    """Least-squares line y = w_f·x + b_f within each family (Eq. 4 for S_k, Eq. 7 for P).
 
-    Returns one row per family with at least ``min_models`` models having both
-    x and y: ``family``, ``slope`` (w_f), ``intercept`` (b_f), ``r2``, ``n``.
-    Skipped families are listed in ``result.attrs["skipped"]``. Naming a family
+    With the defaults, y is a capability (e.g. PC-1) and x is log10 training
+    FLOPs. Returns one row per family with at least ``min_models`` models
+    having both x and y: ``family``, ``slope`` (w_f), ``intercept`` (b_f),
+    ``r2`` and ``n``. (With n = 2 the line is exact and R² = 1 says nothing.)
+    Families left out are listed in ``result.attrs["skipped"]``, with the
+    reason in ``result.attrs["skipped_reason"]``: too few models, or every
+    model at the same x (no slope can be fitted).
+
+    ``families`` restricts the fit to the named families. Naming a family
     that is absent raises :class:`UnknownFamilyError`; naming one with fewer
-    than two usable models raises :class:`NotEnoughModelsError`.
+    than ``min_models`` usable models raises :class:`NotEnoughModelsError`;
+    naming one whose models all share one x raises :class:`DegenerateColumnError`.
+    A missing column raises :class:`MissingColumnError`.
     """
+    if min_models < 2:
+        raise OSLInputError(
+            f"min_models must be at least 2 (a line needs two points); got {min_models}"
+        )
     data = _usable(frame, x, y, family)
-    requested = None if families is None else list(families)
+    counts = data[family].value_counts()
+    requested = None if families is None else _as_list(families)
     if requested is not None:
-        unknown = sorted(set(requested) - set(frame[family]))
+        unknown = sorted(set(requested) - set(frame[family].dropna()))
         if unknown:
-            raise UnknownFamilyError(f"unknown family(ies) {unknown}")
-        counts = data[family].value_counts()
-        few = [f for f in requested if counts.get(f, 0) < 2]
+            raise UnknownFamilyError(f"unknown family(ies) {unknown} in column {family!r}")
+        few = {f: int(counts.get(f, 0)) for f in requested if counts.get(f, 0) < min_models}
         if few:
             raise NotEnoughModelsError(
-                f"family(ies) {few} have fewer than 2 models with both {x!r} and {y!r}; "
-                "a line needs two points"
+                f"family(ies) {few} (name: usable models) have fewer than {min_models} models "
+                f"with both {x!r} and {y!r}; a line needs at least two points"
             )
         data = data[data[family].isin(requested)]
     rows = []
-    skipped = []
+    skipped: dict[str, str] = {}
     for fam, grp in data.groupby(family, sort=True):
-        if len(grp) < max(min_models, 2):
-            skipped.append(str(fam))
+        xs, ys = grp[x].to_numpy(float), grp[y].to_numpy(float)
+        if len(grp) < min_models:
+            skipped[str(fam)] = f"{len(grp)} usable model(s); need {min_models}"
             continue
-        slope, intercept, r2 = _ols(grp[x].to_numpy(float), grp[y].to_numpy(float))
+        if _x_spread(xs) <= 1e-12:
+            if requested is not None:
+                raise DegenerateColumnError(
+                    f"family {fam!r}: every model has the same {x!r}; no slope can be fitted"
+                )
+            skipped[str(fam)] = f"every model has the same {x!r}"
+            continue
+        slope, intercept, r2 = _ols(xs, ys)
         rows.append(
             {"family": fam, "slope": slope, "intercept": intercept, "r2": r2, "n": len(grp)}
         )
     out = pd.DataFrame(rows, columns=["family", "slope", "intercept", "r2", "n"])
-    out.attrs["skipped"] = skipped
+    out = out.astype({"slope": float, "intercept": float, "r2": float, "n": int})
+    # Families with no usable row at all are skipped too (e.g. FLOPs unknown for every model).
+    if requested is None:
+        for fam in sorted(set(frame[family].dropna().astype(str)) - set(counts.index.astype(str))):
+            skipped[fam] = f"no model with both {x!r} and {y!r}"
+    out.attrs["skipped"] = sorted(skipped)
+    out.attrs["skipped_reason"] = dict(sorted(skipped.items()))
     return out
 
 
 def fit_pooled_line(
     frame: pd.DataFrame, x: str = "log10_flops", y: str = "PC-1", family: str = "Model Family"
 ) -> dict[str, float]:
-    """One line y = w·x + b across all families (ignores compute efficiency): slope, intercept, r2, n."""
+    """One least-squares line y = w·x + b through every model, ignoring families.
+
+    This is the model Eq. 4 rejects: it assumes all families are equally
+    compute-efficient. Returns ``slope``, ``intercept``, ``r2`` and ``n``
+    (number of models used, as a float). Rows without a family label are
+    left out so that the pooled fit uses the same models as the family fits.
+    """
     data = _usable(frame, x, y, family)
+    xs, ys = data[x].to_numpy(float), data[y].to_numpy(float)
     if len(data) < 2:
-        raise NotEnoughModelsError("a pooled line needs at least two models")
-    slope, intercept, r2 = _ols(data[x].to_numpy(float), data[y].to_numpy(float))
+        raise NotEnoughModelsError(
+            f"a pooled line needs at least two models with {x!r} and {y!r}; got {len(data)}"
+        )
+    if _x_spread(xs) <= 1e-12:
+        raise DegenerateColumnError(f"every model has the same {x!r}; no slope can be fitted")
+    slope, intercept, r2 = _ols(xs, ys)
     return {"slope": slope, "intercept": intercept, "r2": r2, "n": float(len(data))}
+
+
+class CommonSlopeFit(NamedTuple):
+    """Result of :func:`fit_common_slope_lines` (unpacks as ``slope, table, r2``).
+
+    ``slope`` is the shared w; ``table`` has one row per family with
+    ``family``, ``intercept`` (b_f), ``intercept_se`` and ``n``, and
+    ``table.attrs["slope_se"]`` holds the standard error of w; ``r2`` is the
+    R² of the whole fit.
+    """
+
+    slope: float
+    table: pd.DataFrame
+    r2: float
 
 
 def fit_common_slope_lines(
@@ -125,29 +257,53 @@ def fit_common_slope_lines(
     y: str = "PC-1",
     family: str = "Model Family",
     min_models: int = 2,
-) -> tuple[float, pd.DataFrame, float]:
-    """One shared slope w and a free intercept b_f per family (Eq. 4: families differ in efficiency).
+    families: str | Iterable[str] | None = None,
+) -> CommonSlopeFit:
+    """One shared slope w and a free intercept b_f per family: y = w·x + b_f (Eq. 4).
 
-    Returns ``(slope, table, r2)``; ``table`` has ``family``, ``intercept``,
-    ``intercept_se`` (standard error), ``n``. Families with fewer than
-    ``min_models`` usable models are left out.
+    This is Eq. 4 with families that differ only in compute efficiency: at
+    equal y, family A's compute is 10^((b_A − b_B)/w) times smaller than B's
+    (see :func:`compute_multiplier`). Families with fewer than ``min_models``
+    usable models are left out (listed in ``table.attrs["skipped"]``).
+    Standard errors are the usual OLS ones, σ̂²(AᵀA)⁻¹ with σ̂² = RSS/(n − F − 1);
+    they are NaN when no residual degree of freedom remains.
     """
+    if min_models < 2:
+        raise OSLInputError(f"min_models must be at least 2; got {min_models}")
     data = _usable(frame, x, y, family)
+    if families is not None:
+        requested = _as_list(families)
+        unknown = sorted(set(requested) - set(frame[family].dropna()))
+        if unknown:
+            raise UnknownFamilyError(f"unknown family(ies) {unknown} in column {family!r}")
+        data = data[data[family].isin(requested)]
     counts = data[family].value_counts()
-    data = data[data[family].isin(counts[counts >= min_models].index)]
+    keep = counts[counts >= min_models].index
+    skipped = sorted(str(f) for f in counts.index.difference(keep))
+    data = data[data[family].isin(keep)]
     fams = sorted(data[family].unique())
-    if len(fams) == 0:
-        raise NotEnoughModelsError("no family has enough models for a common-slope fit")
-    D = pd.get_dummies(data[family]).reindex(columns=fams).to_numpy(float)
-    A = np.column_stack([data[x].to_numpy(float), D])
+    if not fams:
+        raise NotEnoughModelsError(
+            f"no family has {min_models} or more models with both {x!r} and {y!r}"
+        )
+    xs = data[x].to_numpy(float)
+    # The shared slope is identified only by variation of x within families.
+    within = xs - data.groupby(family)[x].transform("mean").to_numpy(float)
+    if float(within @ within) <= 1e-12:
+        raise DegenerateColumnError(
+            f"{x!r} does not vary within any family; the common slope is not identified"
+        )
+    D = (data[family].to_numpy()[:, None] == np.asarray(fams, dtype=object)[None, :]).astype(float)
+    A = np.column_stack([xs, D])
     yv = data[y].to_numpy(float)
     coef, *_ = np.linalg.lstsq(A, yv, rcond=None)
     resid = yv - A @ coef
-    dof = max(len(yv) - A.shape[1], 1)
-    sigma2 = float(resid @ resid) / dof
-    cov = sigma2 * np.linalg.pinv(A.T @ A)
+    rss = float(resid @ resid)
+    dof = len(yv) - A.shape[1]
+    sigma2 = rss / dof if dof > 0 else float("nan")
+    cov = sigma2 * np.linalg.inv(A.T @ A)
     ss_tot = float(((yv - yv.mean()) ** 2).sum())
-    r2 = 1.0 - float(resid @ resid) / ss_tot if ss_tot > 0 else float("nan")
+    r2 = 1.0 - rss / ss_tot if ss_tot > 0 else float("nan")
     table = pd.DataFrame(
         {
             "family": fams,
@@ -157,7 +313,8 @@ def fit_common_slope_lines(
         }
     )
     table.attrs["slope_se"] = float(np.sqrt(cov[0, 0]))
-    return float(coef[0]), table, r2
+    table.attrs["skipped"] = skipped
+    return CommonSlopeFit(float(coef[0]), table, float(r2))
 
 
 def reference_line(
@@ -167,45 +324,97 @@ def reference_line(
     x: str = "log10_flops",
     family_column: str = "Model Family",
 ) -> tuple[float, float]:
-    """(w_f, b_f) of the reference family's line of ``y`` against log10 FLOPs (Eq. 7)."""
+    """(w_f, b_f) of the reference family f's line y = w_f·x + b_f (Eq. 7).
+
+    ``y`` is usually the scalar capability P = βᵀS + α of a fitted law and x
+    is log10 training FLOPs. Raises :class:`UnknownFamilyError` if the family
+    is absent, :class:`NotEnoughModelsError` if fewer than two of its models
+    have both x and y, and :class:`DegenerateColumnError` if they share one x.
+    """
     _require(frame, [x, y, family_column])
-    if family not in set(frame[family_column]):
-        raise UnknownFamilyError(f"reference family {family!r} is not in the data")
-    fam = frame.loc[frame[family_column] == family, [x, y]].dropna()
+    if family not in set(frame[family_column].dropna()):
+        raise UnknownFamilyError(
+            f"reference family {family!r} is not in the data (column {family_column!r})"
+        )
+    fam = frame.loc[frame[family_column] == family, [x, y]].dropna().astype(float)
     if len(fam) < 2:
         raise NotEnoughModelsError(
-            f"reference family {family!r} has {len(fam)} model(s) with known FLOPs; need 2"
+            f"reference family {family!r} has {len(fam)} model(s) with both {x!r} and {y!r}; "
+            "a line needs two"
         )
-    slope, intercept, _ = _ols(fam[x].to_numpy(float), fam[y].to_numpy(float))
+    xs, ys = fam[x].to_numpy(float), fam[y].to_numpy(float)
+    if _x_spread(xs) <= 1e-12:
+        raise DegenerateColumnError(
+            f"reference family {family!r}: every model has the same {x!r}; no slope"
+        )
+    slope, intercept, _ = _ols(xs, ys)
     return slope, intercept
 
 
-def f_equivalent_log10_flops(P: Any, slope: float, intercept: float) -> Any:
-    """Eq. 8: log10 C̄_f = (P − b_f) / w_f, the reference family's compute that reaches P."""
+def f_equivalent_log10_flops(P: Numeric, slope: float, intercept: float) -> Numeric:
+    """Eq. 8: log10 C̄_f = (P − b_f) / w_f, the reference family's compute that reaches P.
+
+    ``slope`` and ``intercept`` are (w_f, b_f) from :func:`reference_line`.
+    The result is in log10 FLOPs and has the type of ``P`` (float, Series or
+    array); it is the exact inverse of P = w_f·log10 C + b_f (Eq. 7).
+    """
     if not np.isfinite(slope) or slope == 0:
-        raise OSLInputError(f"reference slope must be finite and non-zero; got {slope}")
-    return (P - intercept) / slope
+        raise OSLInputError(f"reference slope w_f must be finite and non-zero; got {slope}")
+    if not np.isfinite(intercept):
+        raise OSLInputError(f"reference intercept b_f must be finite; got {intercept}")
+    if isinstance(P, pd.Series):
+        return (P.astype(float) - intercept) / slope
+    if isinstance(P, float | int):
+        return (float(P) - intercept) / slope
+    return (np.asarray(P, dtype=float) - intercept) / slope
 
 
 def f_equivalent_flops(
-    law: Any, X: pd.DataFrame, frame: pd.DataFrame, reference_family: str = "Llama-2"
+    law: _ScoresCapability,
+    X: pd.DataFrame,
+    frame: pd.DataFrame,
+    reference_family: str = "Llama-2",
+    family_column: str = "Model Family",
+    x: str = "log10_flops",
 ) -> pd.Series:
-    """log10 f-equivalent FLOPs of every model in X for a fitted law (Eqs. 7–8).
+    """log10 f-equivalent FLOPs of every model in X under a fitted law (Eqs. 7–8).
 
-    ``frame`` (aligned with X by index) supplies ``Model Family`` and
-    ``log10_flops``; the reference line of P is fitted on its reference-family rows.
+    P = βᵀS + α comes from ``law.capability_score(X)``. ``frame`` supplies the
+    family and log10 FLOPs of each model, aligned with X by index; the
+    reference line P = w_f·log10 C + b_f is fitted on the reference family's
+    models among X, and every model's P is mapped back through Eq. 8. Raises
+    :class:`UnknownModelError` if some row of X has no row in ``frame`` and
+    :class:`UnknownFamilyError` if no model of X belongs to the reference family.
     """
+    if not isinstance(X, pd.DataFrame):
+        raise OSLInputError("X must be a DataFrame indexed like frame")
+    _require(frame, [family_column, x])
+    absent = X.index.difference(frame.index)
+    if len(absent):
+        raise UnknownModelError(
+            f"{len(absent)} row(s) of X have no row in frame (e.g. {list(absent[:3])}); "
+            "index both by model"
+        )
     P = law.capability_score(X)
-    scored = frame.loc[X.index, ["Model Family", "log10_flops"]].assign(P=P)
-    slope, intercept = reference_line(scored, y="P", family=reference_family)
-    out = f_equivalent_log10_flops(P, slope, intercept)
-    return pd.Series(np.asarray(out, dtype=float), index=X.index, name="f_equiv_log10_flops")
+    scored = frame.loc[X.index, [family_column, x]].assign(P=np.asarray(P, dtype=float))
+    if reference_family not in set(scored[family_column].dropna()):
+        raise UnknownFamilyError(
+            f"reference family {reference_family!r} has no model among the rows of X"
+        )
+    slope, intercept = reference_line(
+        scored, y="P", family=reference_family, x=x, family_column=family_column
+    )
+    out = f_equivalent_log10_flops(scored["P"], slope, intercept)
+    return out.rename("f_equiv_log10_flops")
 
 
 def compute_multiplier(intercept_a: float, intercept_b: float, slope: float) -> float:
-    """How many times less compute family A needs than B for the same capability.
+    """How many times less compute family A needs than B to reach the same capability.
 
-    With a common slope w, A's line sits (b_A − b_B) above B's, worth
-    (b_A − b_B) / w decades of compute: the multiplier is 10^((b_A − b_B)/w).
+    Under a common slope w (Eq. 4 with shared w), A's line lies b_A − b_B
+    above B's, which is (b_A − b_B)/w decades of compute, so the multiplier
+    is 10^((b_A − b_B)/w). Values above 1 mean A is more compute-efficient.
     """
+    if not np.isfinite(slope) or slope == 0:
+        raise OSLInputError(f"slope must be finite and non-zero; got {slope}")
     return float(10 ** ((intercept_a - intercept_b) / slope))

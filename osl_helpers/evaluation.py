@@ -1,11 +1,12 @@
 """Holdout splits, test metrics and like-for-like comparison of predictors.
 
-The paper's claim is comparative: principal capabilities predict held-out
-strong models better than training compute does. :func:`compare_predictors`
-tests it fairly: every predictor is fitted with the same sigmoid law (Eq. 6),
-on the same training models, and scored on one identical test set. Models
-that lack some predictor's input (e.g. unknown FLOPs) are removed from every
-arm and reported, never dropped from one arm only.
+The paper's claim is comparative (Sec. 4): principal capabilities S predict
+held-out strong models better than training compute does. :func:`compare_predictors`
+tests it fairly: every predictor is fitted with the same sigmoid law
+E ≈ h·σ(βᵀS + α) (Eq. 6, with S replaced by a scalar for the baselines), with
+the same optimiser, on the same training models, and is scored on one
+identical test set. Models that lack some predictor's input (e.g. unknown
+FLOPs) are removed from every arm and reported, never dropped from one arm only.
 """
 
 from __future__ import annotations
@@ -17,13 +18,21 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils.validation import check_is_fitted
 
 from osl_helpers._validation import (
+    DegenerateColumnError,
+    DuplicateModelError,
+    IndexMismatchError,
     LengthMismatchError,
+    MissingColumnError,
     NotEnoughModelsError,
     OSLInputError,
     TargetRangeError,
+    UnknownFamilyError,
+    UnknownModelError,
     check_target,
 )
 from osl_helpers.law import ObservationalScalingLaw, fit_sigmoid_law, sigmoid
@@ -31,7 +40,9 @@ from osl_helpers.law import ObservationalScalingLaw, fit_sigmoid_law, sigmoid
 __all__ = [
     "ARITHMETIC_CUTOFF_FLOPS",
     "LLAMA2_7B_FLOPS",
+    "SCALAR_PREDICTORS",
     "Comparison",
+    "Predictor",
     "ScalarSigmoidLaw",
     "Split",
     "compare_predictors",
@@ -46,16 +57,26 @@ __all__ = [
     "win_rate",
 ]
 
-#: 6 × 7e9 parameters × 2e12 tokens: Llama-2-7B, the paper's default cutoff.
+FloatArray = NDArray[np.float64]
+Link = Literal["sigmoid", "h_sigmoid"]
+Loss = Literal["squared", "huber"]
+
+#: Training FLOPs of Llama-2-7B, 6 × 7e9 parameters × 2e12 tokens: the paper's default cutoff.
 LLAMA2_7B_FLOPS = 8.4e22
-#: The earlier cutoff used for the arithmetic tasks.
+#: The lower cutoff the paper uses for the arithmetic tasks (in FLOPs).
 ARITHMETIC_CUTOFF_FLOPS = 2.2e22
 
+#: An int K (K principal capabilities) or the name of a scalar baseline.
 Predictor = int | str
+#: Scalar baselines: log10 training FLOPs, log10 parameters, mean benchmark score.
 SCALAR_PREDICTORS = ("log_flops", "log_params", "mean_benchmark")
+_SCALAR_COLUMNS = {"log_flops": "log10_flops", "log_params": "log10_params"}
 
 
-def _errors(y: Any, y_hat: Any) -> np.ndarray:  # type: ignore[type-arg]
+# --------------------------------------------------------------------------- metrics
+
+
+def _errors(y: Any, y_hat: Any) -> FloatArray:
     a = np.asarray(y, dtype=float)
     b = np.asarray(y_hat, dtype=float)
     if a.shape != b.shape:
@@ -66,20 +87,29 @@ def _errors(y: Any, y_hat: Any) -> np.ndarray:  # type: ignore[type-arg]
 
 
 def mse(y: Any, y_hat: Any) -> float:
-    """Mean squared error; NaN inputs raise."""
+    """Mean squared error of predictions ``y_hat`` of E; NaN inputs raise, no models gives NaN."""
     e = _errors(y, y_hat)
     return float(np.mean(e**2)) if e.size else float("nan")
 
 
 def mae(y: Any, y_hat: Any) -> float:
-    """Mean absolute error; NaN inputs raise."""
+    """Mean absolute error of predictions ``y_hat`` of E; NaN inputs raise, no models gives NaN."""
     e = _errors(y, y_hat)
     return float(np.mean(np.abs(e))) if e.size else float("nan")
 
 
+# --------------------------------------------------------------------------- splits
+
+
 @dataclass(frozen=True)
 class Split:
-    """Boolean masks aligned with a frame: fit on ``train``, score on ``test``; ``excluded`` neither."""
+    """Which models to fit on (``train``), score on (``test``) or leave out (``excluded``).
+
+    The three boolean Series share the frame's index and are disjoint.
+    ``reason`` (same index, ``""`` where not excluded) says why a model is
+    excluded; ``description`` says how the split was made. Construction checks
+    alignment and disjointness and raises a named error otherwise.
+    """
 
     train: pd.Series
     test: pd.Series
@@ -87,100 +117,214 @@ class Split:
     description: str
     reason: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
 
+    def __post_init__(self) -> None:
+        masks = {"train": self.train, "test": self.test, "excluded": self.excluded}
+        for name, mask in masks.items():
+            if not isinstance(mask, pd.Series) or not pd.api.types.is_bool_dtype(mask):
+                raise OSLInputError(f"Split.{name} must be a boolean pandas Series")
+            if not mask.index.equals(self.train.index):
+                raise LengthMismatchError(f"Split.{name} is not aligned with Split.train")
+        overlap = (self.train & self.test) | ((self.train | self.test) & self.excluded)
+        if overlap.any():
+            raise OSLInputError(
+                f"train, test and excluded overlap for {int(overlap.sum())} model(s), "
+                f"e.g. {list(overlap[overlap].index[:3])}"
+            )
+        if self.reason.empty:
+            object.__setattr__(self, "reason", pd.Series("", index=self.train.index, dtype=object))
+        elif not self.reason.index.equals(self.train.index):
+            raise LengthMismatchError("Split.reason is not aligned with Split.train")
 
-def _split(frame: pd.DataFrame, test: pd.Series, excluded: pd.Series, desc: str, why: str) -> Split:
-    test = test & ~excluded
+    @property
+    def n_train(self) -> int:
+        return int(self.train.sum())
+
+    @property
+    def n_test(self) -> int:
+        return int(self.test.sum())
+
+    @property
+    def n_excluded(self) -> int:
+        return int(self.excluded.sum())
+
+
+def _split(
+    index: pd.Index, test: pd.Series, excluded: pd.Series, desc: str, why: str | pd.Series
+) -> Split:
+    excluded = excluded.astype(bool)
+    test = test.astype(bool) & ~excluded
     train = ~test & ~excluded
-    reason = pd.Series("", index=frame.index, dtype=object).mask(excluded, why)
-    return Split(train.astype(bool), test.astype(bool), excluded.astype(bool), desc, reason)
+    reason = pd.Series("", index=index, dtype=object).mask(excluded, why)
+    return Split(train, test, excluded, desc, reason)
+
+
+def _require(frame: pd.DataFrame, columns: Sequence[str]) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise MissingColumnError(
+            f"missing column(s) {missing}; available: {[str(c) for c in frame.columns]}"
+        )
+
+
+def _as_list(names: str | Sequence[str]) -> list[str]:
+    # A bare string is one name, not a sequence of characters.
+    return [names] if isinstance(names, str) else list(names)
 
 
 def split_by_flops(
     frame: pd.DataFrame, cutoff: float = LLAMA2_7B_FLOPS, column: str = "log10_flops"
 ) -> Split:
-    """Train on models with training FLOPs ≤ ``cutoff``; test on the rest; unknown FLOPs excluded."""
-    if column not in frame.columns:
-        raise OSLInputError(f"missing column {column!r}")
+    """Train on models with training FLOPs C ≤ ``cutoff``; test on the rest (Sec. 4).
+
+    ``cutoff`` is in FLOPs (e.g. :data:`LLAMA2_7B_FLOPS`); ``column`` holds
+    log10 C. The boundary is inclusive (the cutoff model itself trains).
+    Models with unknown FLOPs are in neither set: ``excluded``, with the
+    reason ``"training FLOPs unknown"``.
+    """
+    _require(frame, [column])
+    if not (np.isfinite(cutoff) and cutoff > 0):
+        raise OSLInputError(f"cutoff must be a positive number of FLOPs; got {cutoff}")
     lf = frame[column].astype(float)
     unknown = lf.isna()
+    # A small tolerance keeps a model exactly at the cutoff on the training side.
     test = lf > math.log10(cutoff) + 1e-9
-    return _split(frame, test, unknown, f"FLOPs ≤ {cutoff:.2g}", "training FLOPs unknown")
+    return _split(
+        frame.index, test, unknown, f"train on FLOPs ≤ {cutoff:.3g}", "training FLOPs unknown"
+    )
 
 
 def split_by_reference_model(
     frame: pd.DataFrame, model_name: str, model: str = "Model", column: str = "log10_flops"
 ) -> Split:
-    """As :func:`split_by_flops`, with the cutoff at one model's compute."""
+    """As :func:`split_by_flops`, with the cutoff at the training FLOPs of one named model."""
+    _require(frame, [model, column])
     rows = frame[frame[model] == model_name]
-    if rows.empty or rows[column].isna().all():
-        raise OSLInputError(f"model {model_name!r} is absent or has unknown FLOPs")
-    return split_by_flops(frame, 10 ** float(rows[column].iloc[0]), column)
+    if rows.empty:
+        raise UnknownModelError(f"reference model {model_name!r} is not in column {model!r}")
+    if len(rows) > 1:
+        raise DuplicateModelError(f"reference model {model_name!r} appears {len(rows)} times")
+    lf = float(rows[column].iloc[0])
+    if math.isnan(lf):
+        raise OSLInputError(f"reference model {model_name!r} has unknown training FLOPs")
+    split = split_by_flops(frame, 10.0**lf, column)
+    return Split(
+        split.train, split.test, split.excluded, f"train on FLOPs ≤ {model_name}", split.reason
+    )
 
 
 def split_by_top_fraction(y: pd.Series, fraction: float = 0.1) -> Split:
-    """Hold out the best ``fraction`` of models by the target (the paper's agent setup)."""
+    """Hold out the best ``fraction`` of models by the target (the paper's agent setup, Sec. 4.2).
+
+    The test set has ``max(1, round(fraction × n))`` models, n counting the
+    models with a known target; ties are broken by order. Models with a
+    missing target are excluded (reason ``"target missing"``).
+    """
+    if not isinstance(y, pd.Series):
+        raise OSLInputError("y must be a pandas Series indexed like the frame")
     if not 0 < fraction < 1:
         raise OSLInputError(f"fraction must be in (0, 1); got {fraction}")
-    n_test = max(1, round(fraction * len(y)))
+    missing = y.isna()
+    known = int((~missing).sum())
+    if known < 2:
+        raise NotEnoughModelsError(f"{known} model(s) with a target; need at least 2 to split")
+    n_test = max(1, round(fraction * known))
     test = y.rank(method="first", ascending=False) <= n_test
-    none = pd.Series(False, index=y.index)
-    frame = y.to_frame()
-    return _split(frame, test, none, f"top {fraction:.0%} held out", "")
+    return _split(
+        y.index, test, missing, f"top {fraction:.0%} by target held out", "target missing"
+    )
 
 
 def split_by_family(
-    frame: pd.DataFrame, test_families: Sequence[str], family: str = "Model Family"
+    frame: pd.DataFrame, test_families: str | Sequence[str], family: str = "Model Family"
 ) -> Split:
-    """Hold out whole families."""
-    unknown = sorted(set(test_families) - set(frame[family]))
+    """Hold out whole families: their models are the test set, every other model trains."""
+    _require(frame, [family])
+    names = _as_list(test_families)
+    unknown = sorted(set(names) - set(frame[family].dropna()))
     if unknown:
-        from osl_helpers._validation import UnknownFamilyError
-
-        raise UnknownFamilyError(f"unknown family(ies) {unknown}")
+        raise UnknownFamilyError(f"unknown family(ies) {unknown} in column {family!r}")
     none = pd.Series(False, index=frame.index)
-    return _split(frame, frame[family].isin(test_families), none, "families held out", "")
+    return _split(frame.index, frame[family].isin(names), none, f"families {names} held out", "")
 
 
-def split_by_models(frame: pd.DataFrame, test_models: Sequence[str], model: str = "Model") -> Split:
-    """Hold out an explicit list of models."""
-    unknown = sorted(set(test_models) - set(frame[model]))
+def split_by_models(
+    frame: pd.DataFrame, test_models: str | Sequence[str], model: str = "Model"
+) -> Split:
+    """Hold out an explicit list of models; every other model trains."""
+    _require(frame, [model])
+    names = _as_list(test_models)
+    unknown = sorted(set(names) - set(frame[model]))
     if unknown:
-        raise OSLInputError(f"unknown model(s) {unknown}")
+        raise UnknownModelError(f"unknown model(s) {unknown} in column {model!r}")
     none = pd.Series(False, index=frame.index)
-    return _split(frame, frame[model].isin(test_models), none, "models held out", "")
+    return _split(frame.index, frame[model].isin(names), none, f"{len(names)} models held out", "")
+
+
+# --------------------------------------------------------------------------- scalar law
 
 
 class ScalarSigmoidLaw(RegressorMixin, BaseEstimator):  # type: ignore[misc]
-    """Baseline law on one scalar predictor x: E ≈ h·σ(w·x + α) (Eq. 6 with S replaced by x).
+    """Baseline law on one scalar predictor x: E ≈ h·σ(w·x + α) (Eq. 6 with βᵀS replaced by w·x).
 
-    Uses the same optimiser as :class:`~osl_helpers.law.ObservationalScalingLaw`
-    (:func:`~osl_helpers.law.fit_sigmoid_law`). Fitted: ``coef_``, ``intercept_``, ``h_``.
+    x is e.g. log10 training FLOPs (the compute scaling law the paper compares
+    against), log10 parameters or the mean benchmark score. The fit uses the
+    same optimiser as :class:`~osl_helpers.law.ObservationalScalingLaw`
+    (:func:`~osl_helpers.law.fit_sigmoid_law`) on standardised x, so the two
+    differ only in their input. Fitted attributes: ``coef_`` (w), ``intercept_``
+    (α), ``h_``, ``x_mean_``, ``x_scale_``, ``n_features_in_`` (1).
     """
 
     def __init__(
         self,
-        link: Literal["sigmoid", "h_sigmoid"] = "h_sigmoid",
-        loss: Literal["squared", "huber"] = "squared",
+        link: Link = "h_sigmoid",
+        loss: Loss = "squared",
         huber_delta: float = 1.0,
         h_bounds: tuple[float, float] = (0.8, 1.0),
+        max_nfev: int = 2000,
+        on_failure: Literal["warn", "raise"] = "warn",
     ) -> None:
         self.link = link
         self.loss = loss
         self.huber_delta = huber_delta
         self.h_bounds = h_bounds
+        self.max_nfev = max_nfev
+        self.on_failure = on_failure
+
+    @staticmethod
+    def _as_1d(x: Any) -> FloatArray:
+        xv = np.asarray(x, dtype=float)
+        if xv.ndim == 2 and xv.shape[1] == 1:
+            xv = xv[:, 0]
+        if xv.ndim != 1:
+            raise OSLInputError(f"x must be one scalar per model; got shape {xv.shape}")
+        if np.isnan(xv).any() or np.isinf(xv).any():
+            raise OSLInputError(
+                f"{int((~np.isfinite(xv)).sum())} missing or infinite predictor value(s); "
+                "drop those models first"
+            )
+        return xv
 
     def fit(self, x: Any, y: Any) -> ScalarSigmoidLaw:
-        xv = np.asarray(x, dtype=float).reshape(-1)
+        if isinstance(x, pd.Series | pd.DataFrame) and isinstance(y, pd.Series):
+            # Pairing is by position; differing model labels mean it would be wrong.
+            if len(x) == len(y) and not x.index.equals(y.index):
+                raise IndexMismatchError(
+                    "x and y label the models differently; align them first (y.loc[x.index])"
+                )
+        xv = self._as_1d(x)
         yv = check_target(y)
         if len(xv) != len(yv):
             raise LengthMismatchError(f"x has {len(xv)} values but y has {len(yv)}")
-        if np.isnan(xv).any():
-            raise OSLInputError("NaN predictor values; drop those models first")
         if len(xv) < 3:
-            raise NotEnoughModelsError("a scalar sigmoid law needs at least 3 models")
-        # Standardise x so the optimiser sees a well-scaled problem.
+            raise NotEnoughModelsError(
+                f"a scalar sigmoid law needs at least 3 models; got {len(xv)}"
+            )
+        scale = float(xv.std())
+        if scale <= 1e-12:
+            raise DegenerateColumnError("the predictor is constant; its slope w is not identified")
+        # Standardise x so the optimiser sees the same scale as for S.
         self.x_mean_ = float(xv.mean())
-        self.x_scale_ = float(xv.std()) or 1.0
+        self.x_scale_ = scale
         fit = fit_sigmoid_law(
             (xv - self.x_mean_) / self.x_scale_,
             yv,
@@ -188,25 +332,35 @@ class ScalarSigmoidLaw(RegressorMixin, BaseEstimator):  # type: ignore[misc]
             loss=self.loss,
             huber_delta=self.huber_delta,
             h_bounds=self.h_bounds,
+            max_nfev=self.max_nfev,
+            on_failure=self.on_failure,
         )
         self.coef_ = float(fit.coef[0]) / self.x_scale_
-        self.intercept_ = fit.intercept - self.coef_ * self.x_mean_
-        self.h_ = fit.h
+        self.intercept_ = float(fit.intercept) - self.coef_ * self.x_mean_
+        self.h_ = float(fit.h)
+        self.n_features_in_ = 1
         return self
 
-    def predict(self, x: Any) -> np.ndarray:  # type: ignore[type-arg]
-        xv = np.asarray(x, dtype=float).reshape(-1)
+    def predict(self, x: Any) -> FloatArray:
+        """Ê = h·σ(w·x + α)."""
+        check_is_fitted(self, "coef_")
+        xv = self._as_1d(x)
         return np.asarray(self.h_ * sigmoid(self.coef_ * xv + self.intercept_), dtype=float)
+
+
+# --------------------------------------------------------------------------- comparison
 
 
 @dataclass(frozen=True)
 class Comparison:
     """Result of :func:`compare_predictors`.
 
-    ``table``: predictor, n_train, n_test, train_mse, test_mse, test_mae.
+    ``table``: predictor, n_train, n_test, train_mse, test_mse, test_mae (one
+    row per predictor, all with the same n_train and n_test).
     ``predictions``: Model, Model Family, predictor, split, y, y_hat.
-    ``dropped``: Model, reason — models removed from every arm.
-    ``fitted``: predictor → fitted estimator.
+    ``dropped``: Model, reason, split — every model left out of every arm,
+    with the arm the split had put it in (``"excluded"`` if none).
+    ``fitted``: predictor name → fitted estimator.
     """
 
     table: pd.DataFrame
@@ -219,15 +373,31 @@ def _predictor_name(p: Predictor) -> str:
     return f"{p} PC" + ("s" if p != 1 else "") if isinstance(p, int) else str(p)
 
 
+def _check_predictors(predictors: Sequence[Predictor], n_benchmarks: int) -> None:
+    if len(predictors) == 0:
+        raise OSLInputError("no predictors given")
+    for p in predictors:
+        if isinstance(p, bool) or not isinstance(p, int | str):
+            raise OSLInputError(f"predictor {p!r} must be an int K or one of {SCALAR_PREDICTORS}")
+        if isinstance(p, int) and not 1 <= p <= n_benchmarks:
+            raise OSLInputError(f"predictor {p}: K must be in [1, {n_benchmarks}] benchmarks")
+        if isinstance(p, str) and p not in SCALAR_PREDICTORS:
+            raise OSLInputError(
+                f"unknown predictor {p!r}; use an int K or one of {SCALAR_PREDICTORS}"
+            )
+    names = [_predictor_name(p) for p in predictors]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise OSLInputError(f"predictor(s) {dup} given more than once")
+
+
 def _scalar_input(frame: pd.DataFrame, benchmarks: Sequence[str], p: str) -> pd.Series:
-    if p == "log_flops":
-        return frame["log10_flops"].astype(float)
-    if p == "log_params":
-        return frame["log10_params"].astype(float)
-    if p == "mean_benchmark":
-        # Mean over the benchmarks a model has (imputation would use the PC machinery).
-        return frame[list(benchmarks)].astype(float).mean(axis=1, skipna=True)
-    raise OSLInputError(f"unknown predictor {p!r}; use an int K or one of {SCALAR_PREDICTORS}")
+    if p in _SCALAR_COLUMNS:
+        col = _SCALAR_COLUMNS[p]
+        _require(frame, [col])
+        return frame[col].astype(float)
+    # Mean over the benchmarks a model has; imputing first would reuse the PC machinery.
+    return frame[list(benchmarks)].astype(float).mean(axis=1, skipna=True)
 
 
 def compare_predictors(
@@ -236,27 +406,54 @@ def compare_predictors(
     benchmarks: Sequence[str],
     split: Split,
     predictors: Sequence[Predictor] = (1, 2, 3, 4, 5, "log_flops", "log_params", "mean_benchmark"),
-    link: Literal["sigmoid", "h_sigmoid"] = "h_sigmoid",
-    loss: Literal["squared", "huber"] = "squared",
+    link: Link = "h_sigmoid",
+    loss: Loss = "squared",
     huber_delta: float = 1.0,
 ) -> Comparison:
-    """Fit each predictor's sigmoid law on the same training models; score on one test set."""
-    missing_cols = [c for c in [target, "Model", "Model Family", *benchmarks] if c not in frame]
-    if missing_cols:
-        raise OSLInputError(f"missing column(s) {missing_cols}")
+    """Fit the sigmoid law (Eq. 6) once per predictor on the same models; score on one test set.
+
+    An int K fits :class:`~osl_helpers.law.ObservationalScalingLaw` with K
+    principal capabilities S (PCA and imputation fitted on the training models
+    only); a scalar predictor (:data:`SCALAR_PREDICTORS`) fits
+    :class:`ScalarSigmoidLaw`. ``frame`` needs ``Model``, ``Model Family``,
+    ``target`` (in [0, 1]), the ``benchmarks`` and, for the scalar baselines,
+    ``log10_flops`` / ``log10_params``; ``split`` must be built on the same
+    index. A model enters the fit or the test set only if every predictor has
+    its input for it (a PC predictor: at least one benchmark score) and its
+    target is known; every other model is listed in ``Comparison.dropped``.
+    """
+    _require(frame, ["Model", "Model Family", target, *benchmarks])
+    if frame.index.has_duplicates:
+        raise DuplicateModelError("frame has duplicate index labels; index it by model")
+    if not split.train.index.equals(frame.index):
+        raise LengthMismatchError("split was not built on this frame (indexes differ)")
+    if len(benchmarks) == 0:
+        raise OSLInputError("no benchmarks given")
+    _check_predictors(predictors, len(benchmarks))
+
+    arm = pd.Series(
+        np.select([split.train.to_numpy(), split.test.to_numpy()], ["train", "test"], "excluded"),
+        index=frame.index,
+    )
+    reasons: dict[Any, str] = {}
+    for idx in frame.index[split.excluded.to_numpy()]:
+        reasons[idx] = str(split.reason.get(idx, "")) or "excluded by the split"
     usable = ~split.excluded & frame[target].notna()
-    reasons: dict[str, str] = {
-        str(m): str(r) for m, r in zip(frame["Model"], split.reason, strict=False) if r
-    }
-    for m in frame.loc[frame[target].isna(), "Model"]:
-        reasons[str(m)] = "target missing"
+    for idx in frame.index[(~split.excluded & frame[target].isna()).to_numpy()]:
+        reasons[idx] = "target missing"
+    inputs: dict[str, pd.Series] = {}
     for p in predictors:
-        if isinstance(p, str):
-            x = _scalar_input(frame, benchmarks, p)
-            lacking = usable & x.isna()
-            for m in frame.loc[lacking, "Model"]:
-                reasons.setdefault(str(m), f"no input for predictor {p}")
-            usable &= ~lacking
+        name = _predictor_name(p)
+        if isinstance(p, int):
+            has_input = frame[list(benchmarks)].notna().any(axis=1)
+            why = "no benchmark score"
+        else:
+            inputs[name] = _scalar_input(frame, benchmarks, p)
+            has_input = inputs[name].notna()
+            why = f"no input for predictor {name}"
+        for idx in frame.index[(usable & ~has_input).to_numpy()]:
+            reasons.setdefault(idx, why)
+        usable &= has_input
     train = split.train & usable
     test = split.test & usable
     if train.sum() < 3 or test.sum() < 1:
@@ -264,6 +461,7 @@ def compare_predictors(
             f"after aligning the arms, {int(train.sum())} training and {int(test.sum())} test "
             "models remain; too few to compare"
         )
+
     y = frame[target].astype(float)
     rows, preds, fitted = [], [], {}
     for p in predictors:
@@ -274,11 +472,10 @@ def compare_predictors(
             ).fit(frame.loc[train, list(benchmarks)], y[train])
             y_hat = np.asarray(est.predict(frame.loc[usable, list(benchmarks)]), dtype=float)
         else:
-            x = _scalar_input(frame, benchmarks, p)
             est = ScalarSigmoidLaw(link=link, loss=loss, huber_delta=huber_delta).fit(
-                x[train], y[train]
+                inputs[name][train], y[train]
             )
-            y_hat = est.predict(x[usable])
+            y_hat = est.predict(inputs[name][usable])
         fitted[name] = est
         part = pd.DataFrame(
             {
@@ -302,7 +499,16 @@ def compare_predictors(
                 "test_mae": mae(te["y"], te["y_hat"]),
             }
         )
-    dropped = pd.DataFrame(sorted(reasons.items()), columns=["Model", "reason"])
+    order = [i for i in frame.index if i in reasons]
+    dropped = pd.DataFrame(
+        {
+            "Model": frame.loc[order, "Model"].astype(str).to_numpy(),
+            "reason": [reasons[i] for i in order],
+            "split": arm[order].to_numpy(),
+        },
+        columns=["Model", "reason", "split"],
+    )
+    dropped = dropped.sort_values("Model", kind="stable").reset_index(drop=True)
     return Comparison(pd.DataFrame(rows), pd.concat(preds, ignore_index=True), dropped, fitted)
 
 

@@ -1,81 +1,148 @@
-"""Iterative low-rank PCA imputation of missing benchmark scores (Alg. A.1, ``PCAImpute``)."""
+"""Iterative low-rank PCA imputation of missing benchmark scores (Alg. A.1, ``PCAImpute``).
+
+Ruan, Maddison & Hashimoto (2024) fill the holes of the model × benchmark
+matrix B before extracting principal capabilities (Sec. 3.2, App. A): each
+benchmark is standardised, missing cells start at the column mean, and a
+low-rank PCA reconstruction replaces them until nothing changes.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
 
 from osl_helpers._validation import (
     ColumnMismatchError,
     DegenerateColumnError,
     NotEnoughModelsError,
+    OSLInputError,
     as_score_frame,
+    check_int,
     warn_not_converged,
 )
 
 __all__ = ["PCAImputer", "masked_imputation_error"]
 
 FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
 
 
 class PCAImputer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
-    """Fill missing cells of B with a rank-``n_components`` PCA reconstruction.
+    """Fill missing cells of B with a rank-``n_components`` PCA reconstruction (Alg. A.1).
 
-    Columns are standardised with the training mean and standard deviation;
-    missing cells start at the column mean (0 after standardising) and are
-    replaced, iteration by iteration, by the rank-``n_components`` SVD
-    reconstruction until the largest change of an imputed cell falls below
-    ``tol`` (in standard deviations) or ``max_iter`` is reached (then an
-    :class:`~osl_helpers._validation.OSLConvergenceWarning` is issued).
-    Observed cells are never changed. Imputed values are clipped to each
-    column's training range.
+    ``fit`` (training models only):
 
-    ``transform`` on held-out rows keeps the fitted subspace fixed: each row's
-    missing cells are the least-squares fit of its observed cells on the
-    fitted components, so held-out models never influence the fit.
+    1. standardise each benchmark with its training mean and standard
+       deviation (ignoring missing cells);
+    2. set the missing cells to 0, the column mean;
+    3. repeat: reconstruct the matrix from its top ``n_components`` principal
+       components (SVD of the centred matrix) and overwrite *only* the
+       missing cells, until the largest change of a missing cell is below
+       ``tol`` (in standard deviations) or ``max_iter`` iterations have run —
+       then :class:`~osl_helpers._validation.OSLConvergenceWarning` is issued;
+    4. undo the standardisation and, if ``clip``, clip each imputed cell to
+       its benchmark's observed training range. Observed cells never change.
 
-    Fitted attributes: ``mean_``, ``scale_``, ``components_`` (standardised
-    loadings, n_components × T), ``center_`` (mean of the completed
-    standardised matrix), ``data_min_``, ``data_max_``, ``n_iter_``,
-    ``feature_names_in_``, ``n_features_in_``.
+    ``transform`` on any rows (e.g. held-out models) keeps the fitted
+    subspace fixed: a row's missing cells are filled from the least-squares
+    coordinates of its observed cells on the fitted components, so held-out
+    models never influence the fit. On the training rows this is the fixed
+    point of step 3, so ``fit(X).transform(X)`` agrees with
+    ``fit_transform(X)`` up to ``tol``.
+
+    Parameters
+    ----------
+    n_components : rank of the reconstruction (the paper uses 1).
+    max_iter, tol : iteration bound and convergence tolerance of step 3.
+    clip : clip imputed cells to the training range of their column.
+    score_range : range the scores must lie in (fractions by default, so a
+        table in percent raises :class:`~osl_helpers._validation.PercentScaleError`);
+        ``None`` switches the range check off for other data.
+
+    Fitted attributes: ``mean_``, ``scale_`` (training mean and standard
+    deviation per column), ``components_`` (standardised loadings,
+    n_components × T), ``center_`` (mean of the completed standardised
+    matrix), ``data_min_``, ``data_max_``, ``n_iter_`` (0 if nothing was
+    missing), ``converged_``, ``feature_names_in_``, ``n_features_in_``.
+
+    scikit-learn's generic estimator checks pass except those listed, with
+    reasons, in ``tests/test_imputation.py``: sparse and object input is
+    rejected, our errors use the book's wording, and ``n_iter_`` is 0 when
+    nothing is missing. The tag ``allow_nan`` is set since NaN cells are the
+    point of the estimator.
     """
 
     def __init__(
-        self, n_components: int = 1, max_iter: int = 500, tol: float = 1e-6, clip: bool = True
+        self,
+        n_components: int = 1,
+        max_iter: int = 500,
+        tol: float = 1e-6,
+        clip: bool = True,
+        score_range: tuple[float, float] | None = (0.0, 1.0),
     ) -> None:
         self.n_components = n_components
         self.max_iter = max_iter
         self.tol = tol
         self.clip = clip
+        self.score_range = score_range
 
-    # ------------------------------------------------------------------ fitting
-    def _check_columns(self, df: pd.DataFrame) -> None:
-        names = [str(c) for c in df.columns]
-        if names != list(self.feature_names_in_):
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
+    # ------------------------------------------------------------------ checks
+    def _scores(self, X: Any) -> pd.DataFrame:
+        if self.score_range is None:
+            return as_score_frame(X, check_range=False)
+        low, high = self.score_range
+        return as_score_frame(X, low=low, high=high)
+
+    def _check_columns(self, X: Any, df: pd.DataFrame) -> None:
+        if isinstance(X, pd.DataFrame):
+            names = [str(c) for c in df.columns]
+            if names != list(self.feature_names_in_):
+                raise ColumnMismatchError(
+                    f"columns {names} differ from those seen in fit {list(self.feature_names_in_)}"
+                )
+        elif df.shape[1] != self.n_features_in_:
             raise ColumnMismatchError(
-                f"columns {names} differ from those seen in fit {list(self.feature_names_in_)}"
+                f"X has {df.shape[1]} columns; the imputer was fitted on {self.n_features_in_}"
             )
 
+    # ------------------------------------------------------------------ fitting
     def fit(self, X: Any, y: Any = None) -> PCAImputer:
+        """Learn the column scaling and the rank-``n_components`` subspace from X."""
         self._fit(X)
         return self
 
+    def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> Any:
+        """Fit on X and return X completed by the iterative solution (same type and labels)."""
+        df, filled = self._fit(X)
+        return self._wrap(X, df, filled)
+
     def _fit(self, X: Any) -> tuple[pd.DataFrame, FloatArray]:
-        df = as_score_frame(X, check_range=False)
+        k = check_int("n_components", self.n_components, 1)
+        max_iter = check_int("max_iter", self.max_iter, 1)
+        if not (np.isfinite(self.tol) and self.tol >= 0):
+            raise OSLInputError(f"tol must be a finite number ≥ 0; got {self.tol!r}")
+        df = self._scores(X)
         values = df.to_numpy(dtype=float)
         n, t = values.shape
-        if n < self.n_components + 2:
+        if k > t:
+            raise NotEnoughModelsError(f"n_components = {k} exceeds the number of benchmarks ({t})")
+        if n < k + 2:
             raise NotEnoughModelsError(
-                f"PCAImputer needs at least n_components + 2 = {self.n_components + 2} models; got {n}"
+                f"{n} models are too few for a rank-{k} imputation; need at least {k + 2}"
             )
-        if not 1 <= self.n_components <= t:
-            raise NotEnoughModelsError(f"n_components must be in [1, {t}]; got {self.n_components}")
         observed = ~np.isnan(values)
-        empty = [str(c) for c, k in zip(df.columns, observed.sum(axis=0), strict=True) if k == 0]
+        empty = [str(c) for c, m in zip(df.columns, observed.sum(axis=0), strict=True) if m == 0]
         if empty:
             raise DegenerateColumnError(f"column(s) {empty} are entirely missing")
         mean = np.nanmean(values, axis=0)
@@ -85,24 +152,20 @@ class PCAImputer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             raise DegenerateColumnError(
                 f"column(s) {const} are constant: no information to impute from"
             )
-        z = np.where(observed, (values - mean) / scale, 0.0)
         missing = ~observed
-        k = self.n_components
+        z = np.where(observed, (values - mean) / scale, 0.0)
         n_iter = 0
         converged = not missing.any()
-        center = z.mean(axis=0)
-        vt = np.linalg.svd(z - center, full_matrices=False)[2][:k]
-        while not converged and n_iter < self.max_iter:
+        while not converged and n_iter < max_iter:
             n_iter += 1
             center = z.mean(axis=0)
-            u, s, vt_full = np.linalg.svd(z - center, full_matrices=False)
-            vt = vt_full[:k]
-            recon = center + (u[:, :k] * s[:k]) @ vt
-            change = np.max(np.abs(recon[missing] - z[missing]))
+            u, s, vt = np.linalg.svd(z - center, full_matrices=False)
+            recon = center + (u[:, :k] * s[:k]) @ vt[:k]
+            change = float(np.max(np.abs(recon[missing] - z[missing])))
             z[missing] = recon[missing]
-            converged = bool(change < self.tol)
+            converged = change < self.tol
         if not converged:
-            warn_not_converged("PCAImputer", self.max_iter)
+            warn_not_converged("PCAImputer", max_iter)
         self.mean_ = mean
         self.scale_ = scale
         self.center_ = z.mean(axis=0)
@@ -110,47 +173,44 @@ class PCAImputer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         self.data_min_ = np.nanmin(values, axis=0)
         self.data_max_ = np.nanmax(values, axis=0)
         self.n_iter_ = n_iter
-        self.converged_ = converged
+        self.converged_ = bool(converged)
         self.feature_names_in_ = np.asarray([str(c) for c in df.columns], dtype=object)
         self.n_features_in_ = t
-        filled = self._finish(z, missing, values)
-        return df, filled
+        return df, self._finish(z, missing, values)
 
-    def _finish(self, z: FloatArray, missing: NDArray[np.bool_], values: FloatArray) -> FloatArray:
+    def _finish(self, z: FloatArray, missing: BoolArray, values: FloatArray) -> FloatArray:
         out = np.where(missing, z * self.scale_ + self.mean_, values)
         if self.clip:
             out = np.where(missing, np.clip(out, self.data_min_, self.data_max_), out)
-        return out
-
-    def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> Any:
-        df, filled = self._fit(X)
-        return self._wrap(X, df, filled)
+        return np.asarray(out, dtype=float)
 
     # ------------------------------------------------------------------ transforming
     def transform(self, X: Any) -> Any:
-        df = as_score_frame(X, check_range=False)
-        if isinstance(X, pd.DataFrame):
-            self._check_columns(df)
-        elif df.shape[1] != self.n_features_in_:
-            raise ColumnMismatchError(
-                f"X has {df.shape[1]} columns; the imputer was fitted on {self.n_features_in_}"
-            )
+        """Fill the missing cells of X from the fitted subspace (no refitting)."""
+        check_is_fitted(self, "components_")
+        df = self._scores(X)
+        self._check_columns(X, df)
         values = df.to_numpy(dtype=float)
         missing = np.isnan(values)
         z = np.where(missing, 0.0, (values - self.mean_) / self.scale_)
-        rows = np.flatnonzero(missing.any(axis=1))
         V = self.components_.T  # T × k
+        # Rows sharing a missing pattern share one least-squares problem.
+        rows = np.flatnonzero(missing.any(axis=1))
+        patterns: dict[bytes, list[int]] = {}
         for i in rows:
-            obs = ~missing[i]
+            patterns.setdefault(missing[i].tobytes(), []).append(int(i))
+        for members in patterns.values():
+            idx = np.asarray(members, dtype=np.intp)
+            hole = missing[idx[0]]
+            obs = ~hole
             if not obs.any():
-                z[i] = self.center_
+                z[idx] = self.center_
                 continue
-            # Least-squares coordinates of the observed cells on the fitted subspace.
-            coef, *_ = np.linalg.lstsq(V[obs], z[i, obs] - self.center_[obs], rcond=None)
-            recon = self.center_ + V @ coef
-            z[i, ~obs] = recon[~obs]
-        filled = self._finish(z, missing, values)
-        return self._wrap(X, df, filled)
+            rhs = (z[np.ix_(idx, np.flatnonzero(obs))] - self.center_[obs]).T
+            coef, *_ = np.linalg.lstsq(V[obs], rhs, rcond=None)
+            recon = self.center_[hole] + (V[hole] @ coef).T
+            z[np.ix_(idx, np.flatnonzero(hole))] = recon
+        return self._wrap(X, df, self._finish(z, missing, values))
 
     @staticmethod
     def _wrap(X: Any, df: pd.DataFrame, filled: FloatArray) -> Any:
@@ -159,39 +219,75 @@ class PCAImputer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         return filled
 
 
+# --------------------------------------------------------------------------- validation
+
+
 def masked_imputation_error(
-    X: pd.DataFrame,
+    X: pd.DataFrame | FloatArray,
     frac: float = 0.1,
     n_repeats: int = 20,
-    seed: int = 0,
-    n_components: tuple[int, ...] = (1, 2),
+    seed: int | np.random.Generator = 0,
+    n_components: Sequence[int] = (1, 2),
+    include_column_mean: bool = True,
+    max_iter: int = 500,
 ) -> pd.DataFrame:
-    """Hide a fraction of the observed cells, impute them, and measure the error.
+    """Hide known cells of B, impute them, and measure how far off the guesses are.
 
-    For each repeat, ``frac`` of the observed cells of ``X`` are masked at
-    random (seeded); they are filled by column-mean imputation and by
-    :class:`PCAImputer` with each rank in ``n_components``, and the RMSE over
-    the masked cells is recorded. Returns a tidy frame (repeat, method, rmse).
+    In each of ``n_repeats`` rounds, a random ``frac`` of the observed cells
+    of ``X`` is masked (two observed cells per column are always kept, so
+    every benchmark stays fittable). The masked cells are then filled by
+    column-mean imputation (if ``include_column_mean``) and by
+    :class:`PCAImputer` (Alg. A.1) at each rank in ``n_components``; all
+    methods see the same masks; ``max_iter`` bounds each imputer. The random draws come from ``seed`` (an int
+    or a :class:`numpy.random.Generator`), so the result is deterministic.
+
+    Returns a tidy frame with one row per (repeat, method): ``repeat``,
+    ``method`` ("column mean", "PCA rank k"), ``n_masked``, ``rmse`` and
+    ``mae`` over the masked cells, in the units of X.
     """
-    rng = np.random.default_rng(seed)
+    if not 0 < frac < 1:
+        raise OSLInputError(f"frac must be in (0, 1); got {frac!r}")
+    n_repeats = check_int("n_repeats", n_repeats, 1)
+    ranks = [check_int("n_components", k, 1) for k in n_components]
+    if not ranks and not include_column_mean:
+        raise OSLInputError("no imputation method selected")
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     values = as_score_frame(X).to_numpy(dtype=float)
-    obs_idx = np.argwhere(~np.isnan(values))
-    n_mask = max(1, round(frac * len(obs_idx)))
-    rows = []
+    observed = ~np.isnan(values)
+    thin = [j for j in range(values.shape[1]) if observed[:, j].sum() < 3]
+    if thin:
+        raise NotEnoughModelsError(
+            f"column(s) at positions {thin} have fewer than 3 observed scores; nothing to mask"
+        )
+    rows_out: list[dict[str, Any]] = []
     for r in range(n_repeats):
-        pick = obs_idx[rng.choice(len(obs_idx), size=n_mask, replace=False)]
+        # Protect two random observed cells per column; mask from the rest.
+        pool = observed.copy()
+        for j in range(values.shape[1]):
+            keep = rng.choice(np.flatnonzero(observed[:, j]), size=2, replace=False)
+            pool[keep, j] = False
+        cand = np.argwhere(pool)
+        n_mask = max(1, round(frac * int(observed.sum())))
+        n_mask = min(n_mask, len(cand))
+        pick = cand[rng.choice(len(cand), size=n_mask, replace=False)]
         masked = values.copy()
         masked[pick[:, 0], pick[:, 1]] = np.nan
         truth = values[pick[:, 0], pick[:, 1]]
-        col_mean = np.nanmean(masked, axis=0)
-        guess = col_mean[pick[:, 1]]
-        rows.append({"repeat": r, "method": "column mean", "rmse": _rmse(guess, truth)})
-        for k in n_components:
-            filled = PCAImputer(n_components=k).fit_transform(masked)
-            guess = filled[pick[:, 0], pick[:, 1]]
-            rows.append({"repeat": r, "method": f"PCA rank {k}", "rmse": _rmse(guess, truth)})
-    return pd.DataFrame(rows)
-
-
-def _rmse(a: FloatArray, b: FloatArray) -> float:
-    return float(np.sqrt(np.mean((np.asarray(a) - np.asarray(b)) ** 2)))
+        guesses: list[tuple[str, FloatArray]] = []
+        if include_column_mean:
+            guesses.append(("column mean", np.nanmean(masked, axis=0)[pick[:, 1]]))
+        for k in ranks:
+            filled = PCAImputer(k, max_iter=max_iter, score_range=None).fit_transform(masked)
+            guesses.append((f"PCA rank {k}", np.asarray(filled)[pick[:, 0], pick[:, 1]]))
+        for method, guess in guesses:
+            err = guess - truth
+            rows_out.append(
+                {
+                    "repeat": r,
+                    "method": method,
+                    "n_masked": int(n_mask),
+                    "rmse": float(np.sqrt(np.mean(err**2))),
+                    "mae": float(np.mean(np.abs(err))),
+                }
+            )
+    return pd.DataFrame(rows_out)

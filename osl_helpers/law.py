@@ -1,10 +1,15 @@
-"""The observational scaling law E ≈ h·σ(βᵀS + α) (Eq. 6) and its fit."""
+"""The observational scaling law E ≈ h·σ(βᵀS + α) (Eq. 6) and its fit.
+
+Ruan, Maddison & Hashimoto (2024) relate a downstream metric E of a model to
+its principal capabilities S (Eq. 5) through a sigmoid with a ceiling h
+(Eq. 6); P = βᵀS + α is then a single scalar capability (Eq. 7) that can be
+mapped to equivalent compute (Eq. 8, see :mod:`osl_helpers.compute`).
+"""
 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, NamedTuple, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -20,23 +25,33 @@ from osl_helpers._validation import (
     OSLConvergenceWarning,
     OSLInputError,
     as_score_frame,
+    check_aligned,
+    check_int,
     check_target,
 )
 from osl_helpers.capabilities import CapabilityPCA
 
 __all__ = [
+    "Link",
+    "Loss",
     "ObservationalScalingLaw",
     "SigmoidFit",
     "fit_sigmoid_law",
     "normalize_target",
     "sigmoid",
     "sigmoid_law",
+    "sigmoid_law_jacobian",
 ]
 
 FloatArray = NDArray[np.float64]
 Link = Literal["sigmoid", "h_sigmoid"]
 Loss = Literal["squared", "huber"]
+OnFailure = Literal["warn", "raise"]
 T = TypeVar("T", pd.Series, np.ndarray)  # type: ignore[type-arg]
+
+_LINKS = ("sigmoid", "h_sigmoid")
+_LOSSES = ("squared", "huber")
+_ON_FAILURE = ("warn", "raise")
 
 
 def sigmoid(z: Any) -> Any:
@@ -45,18 +60,42 @@ def sigmoid(z: Any) -> Any:
 
 
 def sigmoid_law(S: Any, beta: Any, alpha: float, h: float = 1.0) -> FloatArray:
-    """Eq. 6: E = h·σ(βᵀS + α) for capability scores S (models × K)."""
+    """Eq. 6: Ê = h·σ(βᵀS + α) for capability scores S (models × K)."""
     z = np.asarray(S, dtype=float) @ np.asarray(beta, dtype=float) + alpha
     return np.asarray(h * sigmoid(z), dtype=float)
 
 
-def normalize_target(y: T, low: float = 0.0, high: float = 1.0, clip: bool = True) -> T:
-    """Rescale a raw score to [0, 1] against its chance floor: (y − low) / (high − low).
+def sigmoid_law_jacobian(
+    S: Any, beta: Any, alpha: float, h: float = 1.0, free_h: bool = True
+) -> FloatArray:
+    """Analytic Jacobian of Eq. 6 with respect to (β, α[, h]).
 
-    Examples: 4-way multiple choice ``low=0.25``; BLEU on 0–100 ``high=100``;
-    AgentBench's overall score on 0–10 ``high=10``. With ``clip`` values below
-    chance map to 0.
+    With σ = σ(βᵀS + α): ∂Ê/∂β = h σ(1 − σ) S, ∂Ê/∂α = h σ(1 − σ), and
+    ∂Ê/∂h = σ. Returns an array models × (K + 1), plus one column for h if
+    ``free_h``.
     """
+    Sm = np.asarray(S, dtype=float)
+    if Sm.ndim == 1:
+        Sm = Sm[:, None]
+    s = sigmoid(Sm @ np.asarray(beta, dtype=float) + alpha)
+    slope = h * s * (1.0 - s)
+    cols = [slope[:, None] * Sm, slope[:, None]]
+    if free_h:
+        cols.append(s[:, None])
+    return np.asarray(np.hstack(cols), dtype=float)
+
+
+def normalize_target(y: T, low: float = 0.0, high: float = 1.0, clip: bool = True) -> T:
+    """Rescale a raw score to [0, 1] against its floor and ceiling: (y − low) / (high − low).
+
+    ``low`` is the score of random guessing, e.g. 0.25 for 4-way multiple
+    choice (so chance maps to 0); ``high`` the best possible score, e.g. 100
+    for BLEU or 10 for a 0–10 rating. With ``clip`` values below chance map
+    to 0 (and above ``high`` to 1). Returns the same type as ``y`` (a Series
+    keeps its index).
+    """
+    if not (np.isfinite(low) and np.isfinite(high)):
+        raise OSLInputError(f"low ({low}) and high ({high}) must be finite")
     if not high > low:
         raise OSLInputError(f"high ({high}) must exceed low ({low})")
     out = (y - low) / (high - low)
@@ -65,9 +104,11 @@ def normalize_target(y: T, low: float = 0.0, high: float = 1.0, clip: bool = Tru
     return out  # type: ignore[no-any-return]
 
 
-@dataclass(frozen=True)
-class SigmoidFit:
-    """Result of :func:`fit_sigmoid_law`: coefficients β, intercept α, ceiling h."""
+class SigmoidFit(NamedTuple):
+    """Result of :func:`fit_sigmoid_law`: β (``coef``), α (``intercept``), h, and scipy's result.
+
+    A tuple, so ``coef, intercept, h, result = fit_sigmoid_law(...)`` works too.
+    """
 
     coef: FloatArray
     intercept: float
@@ -75,12 +116,31 @@ class SigmoidFit:
     result: OptimizeResult
 
 
+def _check_options(
+    link: str, loss: str, huber_delta: float, h_bounds: tuple[float, float], on_failure: str
+) -> tuple[float, float]:
+    if link not in _LINKS:
+        raise OSLInputError(f"unknown link {link!r}; use one of {_LINKS}")
+    if loss not in _LOSSES:
+        raise OSLInputError(f"unknown loss {loss!r}; use one of {_LOSSES}")
+    if on_failure not in _ON_FAILURE:
+        raise OSLInputError(f"unknown on_failure {on_failure!r}; use one of {_ON_FAILURE}")
+    if not (np.isfinite(huber_delta) and huber_delta > 0):
+        raise OSLInputError(f"huber_delta must be a positive number; got {huber_delta!r}")
+    try:
+        lo, hi = (float(b) for b in h_bounds)
+    except (TypeError, ValueError) as err:
+        raise OSLInputError(f"h_bounds must be a pair (low, high); got {h_bounds!r}") from err
+    if not (np.isfinite(lo) and np.isfinite(hi) and 0 < lo <= hi):
+        raise OSLInputError(f"h_bounds must satisfy 0 < low ≤ high; got {h_bounds!r}")
+    return lo, hi
+
+
 def _initial_point(Z: FloatArray, y: FloatArray, h0: float) -> FloatArray:
-    # Regress logit(y/h0) on Z: exact when the data follow the law without noise.
+    # Regress logit(y/h0) on Z: exact for noise-free data that follow the law.
     p = np.clip(y / h0, 0.02, 0.98)
-    logit = np.log(p / (1 - p))
     A = np.column_stack([Z, np.ones(len(y))])
-    sol, *_ = np.linalg.lstsq(A, logit, rcond=None)
+    sol, *_ = np.linalg.lstsq(A, np.log(p / (1 - p)), rcond=None)
     return np.asarray(sol, dtype=float)
 
 
@@ -92,84 +152,107 @@ def fit_sigmoid_law(
     huber_delta: float = 1.0,
     h_bounds: tuple[float, float] = (0.8, 1.0),
     max_nfev: int = 2000,
-    on_failure: Literal["warn", "raise"] = "warn",
+    on_failure: OnFailure = "warn",
 ) -> SigmoidFit:
-    """Least-squares fit of y ≈ h·σ(Z coef + intercept) on any design matrix Z (Eq. 6).
+    """Fit y ≈ h·σ(Z·coef + intercept) on any design matrix Z (Eq. 6) by nonlinear least squares.
 
-    ``link="sigmoid"`` fixes h = 1; ``"h_sigmoid"`` bounds h to ``h_bounds``.
-    ``loss="huber"`` uses scipy's Huber loss with ``f_scale=huber_delta``. The
-    Jacobian is analytic. A fit whose optimiser reports failure warns
-    (:class:`OSLConvergenceWarning`) or raises (:class:`ConvergenceFailure`).
+    ``Z`` is models × K (e.g. the capabilities S, or one column of log-FLOPs
+    for a compute baseline); a 1-D ``Z`` is one predictor. ``link="sigmoid"``
+    fixes h = 1; ``"h_sigmoid"`` fits h within ``h_bounds`` (the paper's
+    [0.8, 1]; equal bounds fix h there). ``loss="huber"`` uses scipy's Huber
+    loss with ``f_scale=huber_delta``; ``"squared"`` plain least squares.
+
+    The optimiser is :func:`scipy.optimize.least_squares` (trust-region
+    reflective) with the analytic Jacobian of :func:`sigmoid_law_jacobian`,
+    started from a linear regression of logit(y/h) on Z. If it reports
+    failure (status ≤ 0, e.g. ``max_nfev`` reached), it warns
+    (:class:`OSLConvergenceWarning`) or raises (:class:`ConvergenceFailure`)
+    according to ``on_failure``.
     """
+    lo_h, hi_h = _check_options(link, loss, huber_delta, h_bounds, on_failure)
+    max_nfev = check_int("max_nfev", max_nfev, 1)
     Zm = np.asarray(Z, dtype=float)
     if Zm.ndim == 1:
         Zm = Zm[:, None]
-    yv = np.asarray(y, dtype=float)
+    if Zm.ndim != 2:
+        raise OSLInputError(f"Z must be 1-D or 2-D; got shape {Zm.shape}")
+    yv = np.asarray(y, dtype=float).reshape(-1)
     n, k = Zm.shape
     if len(yv) != n:
-        raise LengthMismatchError(f"Z has {n} rows but y has {len(yv)}")
-    free_h = link == "h_sigmoid"
-    if link not in ("sigmoid", "h_sigmoid"):
-        raise OSLInputError(f"unknown link {link!r}; use 'sigmoid' or 'h_sigmoid'")
-    if loss not in ("squared", "huber"):
-        raise OSLInputError(f"unknown loss {loss!r}; use 'squared' or 'huber'")
-    lo_h, hi_h = h_bounds
-    h0 = hi_h if free_h else 1.0
-    x0 = _initial_point(Zm, yv, h0)
-    A = np.column_stack([Zm, np.ones(n)])
+        raise LengthMismatchError(f"Z has {n} rows but y has {len(yv)} values")
+    if not np.isfinite(Zm).all():
+        raise OSLInputError("Z contains NaN or infinite values; impute or drop those models")
+    if not np.isfinite(yv).all():
+        raise OSLInputError("y contains NaN or infinite values; drop those models")
+    if link == "sigmoid":
+        free_h, h_fixed = False, 1.0
+    else:
+        free_h, h_fixed = lo_h < hi_h, lo_h
+    # β and α are unbounded, so they need at least k + 1 models; h is held by its bounds.
+    if n < k + 1:
+        raise NotEnoughModelsError(
+            f"{n} models are too few to fit {k} coefficient(s) and an intercept"
+        )
 
-    def unpack(theta: FloatArray) -> tuple[FloatArray, float]:
-        return theta[: k + 1], (float(theta[k + 1]) if free_h else 1.0)
+    h0 = hi_h if free_h else h_fixed
+    x0 = _initial_point(Zm, yv, h0)
+    lower, upper = np.full(k + 1, -np.inf), np.full(k + 1, np.inf)
+    if free_h:
+        # Start just inside the upper bound; trf needs a strictly feasible point.
+        x0 = np.append(x0, hi_h - 1e-6 * (hi_h - lo_h))
+        lower, upper = np.append(lower, lo_h), np.append(upper, hi_h)
+
+    def split(theta: FloatArray) -> tuple[FloatArray, float, float]:
+        return theta[:k], float(theta[k]), (float(theta[k + 1]) if free_h else h_fixed)
 
     def residuals(theta: FloatArray) -> FloatArray:
-        w, h = unpack(theta)
-        return np.asarray(h * sigmoid(A @ w) - yv, dtype=float)
+        return np.asarray(sigmoid_law(Zm, *split(theta)) - yv, dtype=float)
 
     def jacobian(theta: FloatArray) -> FloatArray:
-        w, h = unpack(theta)
-        s = sigmoid(A @ w)
-        J = (h * s * (1 - s))[:, None] * A
-        if free_h:
-            J = np.column_stack([J, s])
-        return np.asarray(J, dtype=float)
+        return sigmoid_law_jacobian(Zm, *split(theta), free_h=free_h)
 
-    lower = np.full(k + 1, -np.inf)
-    upper = np.full(k + 1, np.inf)
-    if free_h:
-        x0 = np.append(x0, h0 - 1e-6)
-        lower, upper = np.append(lower, lo_h), np.append(upper, hi_h)
-    bounds = (lower, upper)
     res = least_squares(
         residuals,
         x0,
         jac=jacobian,
-        bounds=bounds,
+        bounds=(lower, upper),
         loss="linear" if loss == "squared" else "huber",
         f_scale=huber_delta,
         max_nfev=max_nfev,
         method="trf",
     )
     if res.status <= 0:
-        msg = f"sigmoid-law fit did not converge: {res.message}"
+        msg = f"sigmoid-law fit did not converge after {res.nfev} evaluations: {res.message}"
         if on_failure == "raise":
             raise ConvergenceFailure(msg)
         warnings.warn(msg, OSLConvergenceWarning, stacklevel=2)
-    w, h = unpack(res.x)
-    return SigmoidFit(coef=w[:k].copy(), intercept=float(w[k]), h=float(h), result=res)
+    coef, intercept, h = split(np.asarray(res.x, dtype=float))
+    return SigmoidFit(coef=coef.copy(), intercept=intercept, h=h, result=res)
 
 
 class ObservationalScalingLaw(RegressorMixin, BaseEstimator):  # type: ignore[misc]
     """Predict a downstream metric from benchmark scores: E ≈ h·σ(βᵀS + α) (Eq. 6).
 
-    ``fit(X, y)`` fits :class:`~osl_helpers.capabilities.CapabilityPCA` (with
-    imputation) on the training models' benchmark scores X, then β, α and h by
-    least squares (or Huber) on S. ``predict`` returns Ê on the scale of y
-    (targets must be normalised to [0, 1], see :func:`normalize_target`).
+    ``fit(X, y)`` fits :class:`~osl_helpers.capabilities.CapabilityPCA`
+    (imputation, then K = ``n_components`` capabilities S) on the training
+    models' benchmark scores X only, then β, α and h by
+    :func:`fit_sigmoid_law` on S. ``predict`` returns Ê on the scale of y;
+    targets must lie in ``target_range`` (default [0, 1]: normalise raw
+    scores with :func:`normalize_target`). ``link="sigmoid"`` fixes h = 1;
+    ``loss="huber"`` down-weights outlying models (``huber_delta`` is the
+    residual size at which the loss turns linear).
 
-    Fitted attributes: ``pca_``, ``beta_`` (Series over "PC-1"..), ``alpha_``,
-    ``h_``, ``benchmark_weights_`` (βᵀγ, one weight per benchmark), ``nfev_``,
-    ``cost_``, ``n_features_in_``, ``feature_names_in_``.
-    ``score`` is scikit-learn's R².
+    Fitted attributes: ``pca_`` (the CapabilityPCA), ``beta_`` (β, Series
+    over "PC-1"..), ``alpha_`` (α), ``h_`` (h), ``benchmark_weights_``
+    (βᵀγ: one weight per benchmark, Series), ``nfev_`` and ``n_iter_``
+    (function evaluations of the optimiser), ``cost_`` (its final cost),
+    ``converged_``, ``n_features_in_``, ``feature_names_in_``.
+
+    ``score(X, y)`` is scikit-learn's coefficient of determination R² of the
+    predictions. scikit-learn's generic estimator checks pass except those
+    listed, with reasons, in ``tests/test_law.py`` (sparse and object input,
+    our wording of errors, and a bounded sigmoid cannot fit unbounded linear
+    targets).
     """
 
     def __init__(
@@ -183,7 +266,7 @@ class ObservationalScalingLaw(RegressorMixin, BaseEstimator):  # type: ignore[mi
         impute_components: int = 1,
         target_range: tuple[float, float] = (0.0, 1.0),
         max_nfev: int = 2000,
-        on_failure: Literal["warn", "raise"] = "warn",
+        on_failure: OnFailure = "warn",
         score_range: tuple[float, float] | None = (0.0, 1.0),
     ) -> None:
         self.n_components = n_components
@@ -198,7 +281,19 @@ class ObservationalScalingLaw(RegressorMixin, BaseEstimator):  # type: ignore[mi
         self.on_failure = on_failure
         self.score_range = score_range
 
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = bool(self.impute)
+        return tags
+
     def fit(self, X: Any, y: Any) -> ObservationalScalingLaw:
+        """Fit capabilities S on X, then (β, α, h) of Eq. 6 on (S, y). Returns self."""
+        _check_options(self.link, self.loss, self.huber_delta, self.h_bounds, self.on_failure)
+        k = check_int("n_components", self.n_components, 1)
+        if y is None:
+            raise OSLInputError(
+                "ObservationalScalingLaw.fit needs y, the downstream metric of each model"
+            )
         if self.score_range is None:
             df = as_score_frame(X, check_range=False)
         else:
@@ -206,18 +301,18 @@ class ObservationalScalingLaw(RegressorMixin, BaseEstimator):  # type: ignore[mi
         yv = check_target(y, low=self.target_range[0], high=self.target_range[1])
         if len(yv) != len(df):
             raise LengthMismatchError(f"X has {len(df)} models but y has {len(yv)} values")
-        if len(df) < self.n_components + 2:
+        check_aligned(X, y)
+        if len(df) < k + 2:
             raise NotEnoughModelsError(
-                f"{len(df)} training models are too few for K = {self.n_components}; "
-                f"need at least {self.n_components + 2}"
+                f"{len(df)} training models are too few for K = {k}; need at least {k + 2}"
             )
         self.pca_ = CapabilityPCA(
-            n_components=self.n_components,
+            n_components=k,
             impute=self.impute,
             impute_components=self.impute_components,
             score_range=self.score_range,
-        ).fit(df)
-        S = self.pca_.transform(df).to_numpy()
+        )
+        S = self.pca_.fit_transform(df).to_numpy()
         fit = fit_sigmoid_law(
             S,
             yv,
@@ -233,7 +328,9 @@ class ObservationalScalingLaw(RegressorMixin, BaseEstimator):  # type: ignore[mi
         self.alpha_ = fit.intercept
         self.h_ = fit.h
         self.nfev_ = int(fit.result.nfev)
+        self.n_iter_ = self.nfev_
         self.cost_ = float(fit.result.cost)
+        self.converged_ = bool(fit.result.status > 0)
         self.benchmark_weights_ = pd.Series(
             fit.coef @ self.pca_.components_.to_numpy(),
             index=self.pca_.components_.columns,
@@ -244,19 +341,24 @@ class ObservationalScalingLaw(RegressorMixin, BaseEstimator):  # type: ignore[mi
         return self
 
     def capability_score(self, X: Any) -> pd.Series:
-        """P = βᵀS + α (Eq. 7), one value per model."""
+        """P = βᵀS + α (Eq. 7), one value per model (Series indexed like X)."""
         check_is_fitted(self, "beta_")
         S = self.pca_.transform(X)
         P = S.to_numpy() @ self.beta_.to_numpy() + self.alpha_
         return pd.Series(P, index=S.index, name="P")
 
-    def predict_from_capability(self, P: Any) -> FloatArray:
-        """Ê = h·σ(P) for given scalar capabilities P."""
-        return np.asarray(self.h_ * sigmoid(np.asarray(P, dtype=float)), dtype=float)
+    def predict_from_capability(self, P: Any) -> Any:
+        """Ê = h·σ(P) for given scalar capabilities P (a Series keeps its index)."""
+        check_is_fitted(self, "beta_")
+        out = np.asarray(self.h_ * sigmoid(np.asarray(P, dtype=float)), dtype=float)
+        if isinstance(P, pd.Series):
+            return pd.Series(out, index=P.index, name="E_hat")
+        return out
 
     def predict(self, X: Any) -> Any:
+        """Ê = h·σ(βᵀS + α) (Eq. 6): a Series indexed like X if X is a DataFrame, else an array."""
         P = self.capability_score(X)
-        out = self.predict_from_capability(P.to_numpy())
+        out = np.asarray(self.h_ * sigmoid(P.to_numpy()), dtype=float)
         if isinstance(X, pd.DataFrame):
             return pd.Series(out, index=X.index, name="E_hat")
         return out

@@ -1,7 +1,8 @@
 """Synthetic model families with known ground truth, generated from Eqs. 3–6.
 
-Every family f shares the compute slope θ of each capability and differs only
-in its efficiency offset v_f (Eq. 4): S_k = θ_k log10 C + v_{f,k}. Benchmark
+By default every family f shares the compute slope θ of each capability and
+differs only in its efficiency offset v_f (Eq. 4): S_k = θ_k log10 C + v_{f,k}
+(``slope_spread`` > 0 gives each family its own slopes θ_f). Benchmark
 scores are a low-rank linear map of the capabilities plus noise (Eq. 5:
 B ≈ μ + S γ), and the downstream target follows the law of Eq. 6:
 E = h σ(βᵀS + α) + noise. Because θ, v_f, γ, β, α and h are known, tests can
@@ -29,10 +30,14 @@ FloatArray = NDArray[np.float64]
 class SyntheticWorld:
     """A generated data set and the truth behind it.
 
-    ``frame``: Model, Model Family, log10_flops, the benchmarks ``bench-1``..,
-    ``E`` (the noisy target) and ``E_true``. ``S``: true capabilities (models ×
-    K). ``gamma``: true loadings (K × T, orthonormal rows). ``theta`` (K),
-    ``v`` (families × K), ``beta`` (K), ``alpha``, ``h``: the true parameters.
+    ``frame``: Model, Model Family, log10_flops, log10_params (N from
+    C = 6·N·D with D = 20·N), the benchmarks ``bench-1``.., ``E`` (the noisy
+    target) and ``E_true`` (index: model name). ``S``: true capabilities
+    (models × K). ``gamma``: true loadings γ (K × T, orthonormal rows).
+    ``theta``: the shared compute slopes (K); ``theta_f``: each family's
+    slopes (families × K, equal to ``theta`` unless ``slope_spread`` > 0);
+    ``v``: efficiency offsets v_f (families × K); ``beta`` (K), ``alpha``,
+    ``h``: the true law E = h·σ(βᵀS + α).
     """
 
     frame: pd.DataFrame
@@ -44,6 +49,12 @@ class SyntheticWorld:
     alpha: float
     h: float
     benchmarks: list[str]
+    theta_f: pd.DataFrame
+
+    @property
+    def P(self) -> pd.Series:
+        """The true scalar capability P = βᵀS + α of every model (Eq. 7)."""
+        return pd.Series(self.S.to_numpy() @ self.beta + self.alpha, index=self.S.index, name="P")
 
 
 def make_synthetic(
@@ -57,6 +68,7 @@ def make_synthetic(
     idiosyncratic: float = 0.4,
     missing_frac: float = 0.0,
     h: float = 0.9,
+    slope_spread: float = 0.0,
     seed: int = 0,
 ) -> SyntheticWorld:
     """Generate families of models with known capabilities, benchmarks and target.
@@ -65,12 +77,32 @@ def make_synthetic(
     the families' efficiency offsets; 0 makes compute alone a perfect predictor.
     ``idiosyncratic`` is the spread of each family's own offset per capability,
     beyond the shared efficiency shift: it makes the capabilities more than a
-    function of compute alone. ``missing_frac`` hides that share of benchmark cells at random.
+    function of compute alone. ``missing_frac`` hides that share of benchmark
+    cells at random (every model keeps at least one score). ``slope_spread``
+    is the relative spread of the families' own slopes θ_f around θ (0: all
+    families share θ). ``noise`` and ``target_noise`` are the standard
+    deviations of the Gaussian noise on the benchmarks and on E (both then
+    clipped to [0, 1]). The same ``seed`` gives the same world.
     """
-    if n_components > n_benchmarks:
-        raise OSLInputError("n_components cannot exceed n_benchmarks")
+    if n_families < 1 or models_per_family < 2:
+        raise OSLInputError("need at least one family of at least two models")
+    if not 1 <= n_components <= n_benchmarks:
+        raise OSLInputError(
+            f"n_components must be in [1, n_benchmarks={n_benchmarks}]; got {n_components}"
+        )
     if not 0 <= missing_frac < 0.5:
-        raise OSLInputError("missing_frac must be in [0, 0.5)")
+        raise OSLInputError(f"missing_frac must be in [0, 0.5); got {missing_frac}")
+    for name, val in (
+        ("noise", noise),
+        ("target_noise", target_noise),
+        ("efficiency_spread", efficiency_spread),
+        ("idiosyncratic", idiosyncratic),
+        ("slope_spread", slope_spread),
+    ):
+        if not (np.isfinite(val) and val >= 0):
+            raise OSLInputError(f"{name} must be a non-negative number; got {val}")
+    if not 0 < h <= 1:
+        raise OSLInputError(f"the ceiling h must be in (0, 1]; got {h}")
     rng = np.random.default_rng(seed)
     k, t = n_components, n_benchmarks
     n = n_families * models_per_family
@@ -81,11 +113,16 @@ def make_synthetic(
         [np.sort(rng.uniform(20.0, 24.5, models_per_family)) for _ in range(n_families)]
     )
     # Shared compute slopes; later components grow more slowly with compute.
-    theta = np.array([1.0, 0.5, 0.3, 0.2, 0.1, 0.1, 0.1, 0.1])[:k] * rng.uniform(0.8, 1.2, k)
+    base = np.array([1.0, 0.5, 0.3, 0.2, *([0.1] * max(k - 4, 0))])[:k]
+    theta = base * rng.uniform(0.8, 1.2, k)
     # Efficiency: a family shifted by d decades of compute (plus a small idiosyncratic part).
     shift = rng.normal(0.0, efficiency_spread, n_families)
     v = shift[:, None] * theta[None, :] + rng.normal(0.0, idiosyncratic, (n_families, k))
-    S = theta[None, :] * (log_c[:, None] - 22.0) + v[fam_of]
+    theta_f = np.tile(theta, (n_families, 1))
+    if slope_spread > 0:  # drawn only then, so the default stream is unchanged
+        theta_f = theta_f * (1.0 + slope_spread * rng.normal(size=(n_families, k)))
+    # Centre log C at 22 so v_f is the capability of a 1e22-FLOP model of family f.
+    S = theta_f[fam_of] * (log_c[:, None] - 22.0) + v[fam_of]
 
     q, _ = np.linalg.qr(rng.normal(size=(t, k)))
     gamma = q.T  # K × T, orthonormal rows
@@ -109,6 +146,8 @@ def make_synthetic(
     frame.insert(0, "Model", models)
     frame.insert(1, "Model Family", [families[f] for f in fam_of])
     frame.insert(2, "log10_flops", log_c)
+    # Parameters from C = 6·N·D with D = 20·N tokens (a fixed, Chinchilla-like ratio).
+    frame.insert(3, "log10_params", (log_c - np.log10(120.0)) / 2.0)
     frame["E"] = e
     frame["E_true"] = e_true
     frame.index = pd.Index(models)
@@ -123,4 +162,5 @@ def make_synthetic(
         alpha=alpha,
         h=h,
         benchmarks=benchmarks,
+        theta_f=pd.DataFrame(theta_f, index=families, columns=pcs),
     )

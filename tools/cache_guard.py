@@ -31,7 +31,10 @@ def main() -> int:
     if stamp.is_file() and stamp.read_text() == current:
         print("execution cache kept: package unchanged")
         return 0
+    # Both caches must go: Sphinx re-reads (and so re-executes) only documents whose
+    # environment entry is gone or out of date.
     shutil.rmtree(build / ".jupyter_cache", ignore_errors=True)
+    shutil.rmtree(build / ".doctrees", ignore_errors=True)
     build.mkdir(exist_ok=True)
     stamp.write_text(current)
     print("execution cache cleared: package or environment changed")

@@ -1,0 +1,250 @@
+"""The law E ≈ h·σ(βᵀS + α) (Eq. 6): recovery of planted parameters, bounds, loss, Jacobian."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import r2_score
+from test_imputation import run_checks
+
+import osl_helpers as osl
+from osl_helpers import _validation as v
+from osl_helpers.law import fit_sigmoid_law, sigmoid, sigmoid_law, sigmoid_law_jacobian
+
+BETA = np.array([1.5, -0.8, 0.5])
+ALPHA, H = -0.3, 0.9
+
+
+def law_data(
+    seed: int, n: int = 80, noise: float = 0.01, h: float = H
+) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[type-arg]
+    """Capabilities S ~ N(0, I), y = h σ(βᵀS + α) + noise, clipped to [0, 1]."""
+    rng = np.random.default_rng(seed)
+    S = rng.normal(size=(n, 3))
+    y = sigmoid_law(S, BETA, ALPHA, h) + noise * rng.normal(size=n)
+    return S, np.clip(y, 0.0, 1.0)
+
+
+def planted_world(
+    seed: int, n: int = 150, t: int = 8, missing: float = 0.0
+) -> tuple[pd.DataFrame, pd.Series, np.ndarray]:  # type: ignore[type-arg]
+    """Benchmark scores of rank 3 plus noise, and a target that follows Eq. 6 in them.
+
+    Returns X (models × benchmarks), y, the planted per-benchmark weights w
+    (so that P = wᵀ(X − μ) + α) and h.
+    """
+    rng = np.random.default_rng(seed)
+    gamma = np.linalg.qr(rng.normal(size=(t, 3)))[0].T  # orthonormal 3 × t
+    S = rng.normal(size=(n, 3)) * np.array([0.12, 0.05, 0.025])
+    X = 0.5 + S @ gamma + 0.002 * rng.normal(size=(n, t))
+    beta = np.array([20.0, -25.0, 30.0])
+    w = beta @ gamma
+    y = H * sigmoid(S @ beta - 0.5) + 0.005 * rng.normal(size=n)
+    frame = pd.DataFrame(X, columns=[f"b{j}" for j in range(t)], index=[f"m{i}" for i in range(n)])
+    if missing:
+        holes = rng.random(frame.shape) < missing
+        frame = frame.mask(holes)
+    return frame, pd.Series(np.clip(y, 0, 1), index=frame.index), w
+
+
+# --------------------------------------------------------------------------- the pure fit
+
+
+def test_fit_recovers_planted_parameters() -> None:
+    S, y = law_data(0, n=300, noise=0.002)
+    coef, intercept, h, result = fit_sigmoid_law(S, y, link="h_sigmoid")  # a tuple, too
+    np.testing.assert_allclose(coef, BETA, atol=0.03)
+    assert intercept == pytest.approx(ALPHA, abs=0.03)
+    assert h == pytest.approx(H, abs=0.01)
+    assert result.status > 0
+
+
+def test_plain_sigmoid_fixes_h_to_one() -> None:
+    S, y = law_data(1, h=1.0)
+    fit = fit_sigmoid_law(S, y, link="sigmoid")
+    assert fit.h == 1.0 and len(fit.result.x) == 4  # h is not a free parameter
+    np.testing.assert_allclose(fit.coef, BETA, atol=0.2)
+
+
+@pytest.mark.parametrize(
+    ("true_h", "bounds", "expected"),
+    [(0.6, (0.8, 1.0), 0.8), (0.99, (0.8, 0.9), 0.9), (0.9, (0.85, 0.85), 0.85)],
+)
+def test_h_stays_within_its_bounds(
+    true_h: float, bounds: tuple[float, float], expected: float
+) -> None:
+    S, y = law_data(2, h=true_h, noise=0.002)
+    fit = fit_sigmoid_law(S, y, link="h_sigmoid", h_bounds=bounds)
+    assert bounds[0] <= fit.h <= bounds[1]
+    assert fit.h == pytest.approx(expected, abs=1e-6)  # the truth is outside: h sits on a bound
+
+
+def test_huber_resists_outliers() -> None:
+    S, y = law_data(3, n=120, noise=0.005)
+    y_bad = y.copy()
+    y_bad[:10] = 1.0 - y_bad[:10]  # gross errors on a few models
+    # δ is on the scale of the residuals: 0.02 treats errors above two points as outliers.
+    sq = fit_sigmoid_law(S, y_bad, loss="squared")
+    hub = fit_sigmoid_law(S, y_bad, loss="huber", huber_delta=0.02)
+    assert np.linalg.norm(hub.coef - BETA) < 0.5 * np.linalg.norm(sq.coef - BETA)
+    assert abs(hub.h - H) < abs(sq.h - H) + 1e-9
+
+
+def test_huber_with_a_large_delta_is_least_squares() -> None:
+    S, y = law_data(4)
+    sq = fit_sigmoid_law(S, y, loss="squared")
+    hub = fit_sigmoid_law(S, y, loss="huber", huber_delta=10.0)
+    np.testing.assert_allclose(hub.coef, sq.coef, atol=1e-6)
+
+
+@pytest.mark.parametrize("free_h", [True, False])
+def test_analytic_jacobian_matches_finite_differences(free_h: bool) -> None:
+    rng = np.random.default_rng(5)
+    S = rng.normal(size=(25, 3))
+    theta = np.array([0.7, -1.2, 0.4, 0.3, 0.85])
+    n_par = 5 if free_h else 4
+
+    def f(t: np.ndarray) -> np.ndarray:
+        return sigmoid_law(S, t[:3], t[3], t[4] if free_h else theta[4])
+
+    eps = 1e-6
+    fd = np.column_stack(
+        [(f(theta + eps * e) - f(theta - eps * e)) / (2 * eps) for e in np.eye(5)[:n_par]]
+    )
+    J = sigmoid_law_jacobian(S, theta[:3], theta[3], theta[4], free_h=free_h)
+    assert J.shape == (25, n_par)
+    np.testing.assert_allclose(J, fd, atol=1e-6)
+
+
+def test_optimiser_uses_the_analytic_jacobian() -> None:
+    S, y = law_data(6)
+    fit = fit_sigmoid_law(S, y, loss="squared")
+    x = fit.result.x
+    np.testing.assert_allclose(
+        fit.result.jac, sigmoid_law_jacobian(S, x[:3], x[3], x[4]), atol=1e-12
+    )
+
+
+def test_one_column_design_for_a_compute_baseline() -> None:
+    rng = np.random.default_rng(7)
+    log_flops = rng.uniform(20, 25, 60)
+    y = sigmoid(1.2 * (log_flops - 23.0)) + 0.005 * rng.normal(size=60)
+    fit = fit_sigmoid_law(log_flops, np.clip(y, 0, 1), link="sigmoid")
+    assert fit.coef.shape == (1,)
+    assert fit.coef[0] == pytest.approx(1.2, abs=0.1)
+    assert -fit.intercept / fit.coef[0] == pytest.approx(23.0, abs=0.05)
+
+
+def test_non_convergence_warns_or_raises() -> None:
+    S, y = law_data(8)
+    with pytest.warns(v.OSLConvergenceWarning, match="did not converge"):
+        fit_sigmoid_law(S, y, max_nfev=1)
+    with pytest.raises(v.ConvergenceFailure, match="did not converge"):
+        fit_sigmoid_law(S, y, max_nfev=1, on_failure="raise")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit_sigmoid_law(S, y)  # a normal fit is silent
+
+
+# --------------------------------------------------------------------------- the estimator
+
+
+def test_estimator_recovers_planted_benchmark_weights() -> None:
+    X, y, w = planted_world(10, n=250)
+    law = osl.ObservationalScalingLaw(n_components=3).fit(X.iloc[:150], y.iloc[:150])
+    # βᵀγ does not depend on how the PCA rotates or signs its axes.
+    weights = law.benchmark_weights_
+    assert list(weights.index) == list(X.columns)
+    assert np.linalg.norm(weights.to_numpy() - w) < 0.1 * np.linalg.norm(w)
+    assert law.h_ == pytest.approx(H, abs=0.02)
+    X_new, y_new = X.iloc[150:], y.iloc[150:]
+    assert float(np.sqrt(np.mean((law.predict(X_new) - y_new) ** 2))) < 0.02
+
+
+def test_estimator_with_missing_cells() -> None:
+    X, y, _ = planted_world(12, missing=0.08)
+    law = osl.ObservationalScalingLaw(n_components=3).fit(X.iloc[:100], y.iloc[:100])
+    pred = law.predict(X.iloc[100:])
+    assert not pred.isna().any()
+    assert float(np.sqrt(np.mean((pred - y.iloc[100:]) ** 2))) < 0.05
+
+
+def test_estimator_attributes_and_methods() -> None:
+    X, y, _ = planted_world(13)
+    law = osl.ObservationalScalingLaw(n_components=2, loss="huber").fit(X, y)
+    assert list(law.beta_.index) == ["PC-1", "PC-2"]
+    assert isinstance(law.alpha_, float) and 0.8 <= law.h_ <= 1.0
+    assert law.nfev_ == law.n_iter_ >= 1 and law.converged_ and law.cost_ >= 0
+    np.testing.assert_allclose(
+        law.benchmark_weights_.to_numpy(),
+        law.beta_.to_numpy() @ law.pca_.components_.to_numpy(),
+    )
+    P = law.capability_score(X)
+    assert P.index.equals(X.index) and P.name == "P"
+    S = law.pca_.transform(X)
+    np.testing.assert_allclose(P, S.to_numpy() @ law.beta_.to_numpy() + law.alpha_)
+    pred = law.predict(X)
+    assert isinstance(pred, pd.Series) and pred.index.equals(X.index)
+    np.testing.assert_allclose(law.predict_from_capability(P), pred)
+    assert isinstance(law.predict(X.to_numpy()), np.ndarray)
+    assert law.score(X, y) == pytest.approx(r2_score(y, pred))
+
+
+def test_plain_sigmoid_estimator() -> None:
+    X, y, _ = planted_world(14)
+    law = osl.ObservationalScalingLaw(link="sigmoid").fit(X, y)
+    assert law.h_ == 1.0
+
+
+def test_paper_gsm8k_fit_predicts_held_out_models() -> None:
+    task = osl.load_task("gsm8k_cot")
+    law = osl.ObservationalScalingLaw(n_components=3, loss="huber").fit(task.X_train, task.y_train)
+    pred = law.predict(task.X_test)
+    # The paper's Fig. 5: larger models' GSM8K accuracy is predicted from smaller ones.
+    assert float(np.mean((pred - task.y_test) ** 2)) < 0.02
+    assert law.score(task.X_test, task.y_test) > 0.5
+
+
+# --------------------------------------------------------------------------- normalize_target
+
+
+def test_normalize_target() -> None:
+    y = pd.Series([0.25, 0.625, 1.0, 0.1], index=list("abcd"))
+    out = osl.normalize_target(y, low=0.25)
+    assert isinstance(out, pd.Series) and out.index.equals(y.index)
+    np.testing.assert_allclose(out, [0.0, 0.5, 1.0, 0.0])
+    assert osl.normalize_target(y, low=0.25, clip=False)["d"] == pytest.approx(-0.2)
+    bleu = osl.normalize_target(np.array([0.0, 50.0, 100.0]), high=100.0)
+    assert isinstance(bleu, np.ndarray)
+    np.testing.assert_allclose(bleu, [0.0, 0.5, 1.0])
+    with pytest.raises(v.OSLInputError, match="must exceed"):
+        osl.normalize_target(y, low=1.0, high=1.0)
+
+
+# --------------------------------------------------------------------------- scikit-learn
+
+LAW_EXCEPTIONS = {
+    "check_estimator_sparse_array": "benchmark matrices are small and dense; sparse input is "
+    "rejected",
+    "check_estimator_sparse_matrix": "as above",
+    "check_estimator_sparse_tag": "as above",
+    "check_dtype_object": "object columns are rejected: a score read as text means a parsing error",
+    "check_complex_data": "our error names the problem in the book's words",
+    "check_fit2d_1sample": "our error names the problem in the book's words",
+    "check_fit2d_predict1d": "our error names the problem in the book's words",
+    "check_estimators_empty_data_messages": "our error names the problem in the book's words",
+    "check_n_features_in_after_fitting": "ColumnMismatchError, in the book's words",
+    "check_requires_y_none": "our error names the problem in the book's words",
+    "check_regressors_train": "a bounded sigmoid cannot fit the check's unbounded linear "
+    "targets to R² > 0.5",
+    "check_supervised_y_2d": "a column vector y is accepted without a warning",
+}
+
+
+def test_scikit_learn_estimator_checks() -> None:
+    # Unbounded random data and targets: switch both range checks off.
+    law = osl.ObservationalScalingLaw(n_components=1, score_range=None, target_range=(-1e9, 1e9))
+    run_checks(law, LAW_EXCEPTIONS)
