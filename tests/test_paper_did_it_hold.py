@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 import osl_helpers as osl
+from osl_helpers._validation import NotEnoughModelsError
 
 OOT_TARGETS = [
     "gsm8k_naive", "gsm8k_cot", "gsm8k_cot_sc", "word_unscramble", "persian_qa",
@@ -45,3 +46,15 @@ def test_bootstrap_prediction_intervals_under_cover() -> None:
     # "somewhat too narrow": below nominal, but far from useless.
     assert 0.5 < pooled.loc[0.8] < 0.8
     assert 0.7 < pooled.loc[0.95] < 0.95
+
+
+def test_out_of_family_test_on_leaderboard_tasks() -> None:
+    tasks = ["bbh", "gpqa", "math_hard", "mmlu_pro", "ifeval", "musr"]
+    ext = {k: osl.outoftime.out_of_time(k, "extended") for k in tasks}
+    table = osl.evaluation.stack_tables(ext)
+    assert (table.groupby("target")["n_test"].nunique() == 1).all()
+    wins = osl.evaluation.win_rate(table, "3 PCs", "log_flops")
+    assert wins["share"] >= 0.5
+    # No downstream post-training results exist for these models: a named error, not a table.
+    with pytest.raises(NotEnoughModelsError, match="0 test models"):
+        osl.outoftime.out_of_time("gsm8k_cot", "extended")
