@@ -35,7 +35,7 @@ from osl_helpers._validation import (
     UnknownModelError,
     check_target,
 )
-from osl_helpers.law import ObservationalScalingLaw, fit_sigmoid_law, sigmoid
+from osl_helpers.law import Link, Loss, ObservationalScalingLaw, fit_sigmoid_law, sigmoid
 
 __all__ = [
     "ARITHMETIC_CUTOFF_FLOPS",
@@ -58,8 +58,6 @@ __all__ = [
 ]
 
 FloatArray = NDArray[np.float64]
-Link = Literal["sigmoid", "h_sigmoid"]
-Loss = Literal["squared", "huber"]
 
 #: Training FLOPs of Llama-2-7B, 6 × 7e9 parameters × 2e12 tokens: the paper's default cutoff.
 LLAMA2_7B_FLOPS = 8.4e22

@@ -20,6 +20,7 @@ import pandas as pd
 
 from osl_helpers import data
 from osl_helpers._validation import UnknownFamilyError
+from osl_helpers.evaluation import ARITHMETIC_CUTOFF_FLOPS, LLAMA2_7B_FLOPS
 
 __all__ = [
     "AGENT_BENCHMARKS",
@@ -33,10 +34,6 @@ __all__ = [
     "notes_frame",
 ]
 
-#: Training compute of Llama-2-7B, 6 × 7e9 params × 2e12 tokens: the paper's default cutoff.
-LLAMA2_7B_FLOPS = 6 * 7e9 * 2e12
-#: The earlier cutoff the paper uses for the arithmetic tasks.
-ARITHMETIC_CUTOFF_FLOPS = 2.2e22
 
 #: Benchmarks available for the instruction-tuned models (no XWinograd; Winogrande by name).
 AGENT_BENCHMARKS: tuple[str, ...] = (
