@@ -10,8 +10,9 @@ capability P = βᵀS + α (Eq. 7) and f-equivalent FLOPs of a reference family
 (Eq. 8). The result is the same :class:`~osl_helpers.experiments.TaskFit`
 that :func:`~osl_helpers.experiments.fit_task` returns for the paper's setups.
 
-Every problem with the scores gets a named error: :class:`UnknownModelError`
-(a name not in the table, with the closest known names),
+Every problem with the scores gets a named error:
+:class:`~osl_helpers._validation.UnknownModelError` (a name not in the table,
+with the closest known names),
 :class:`~osl_helpers._validation.PercentScaleError` (0–100 scores where
 fractions are expected), :class:`~osl_helpers._validation.TargetRangeError`
 (missing or out-of-range scores), :class:`~osl_helpers._validation.DuplicateModelError`
@@ -23,7 +24,7 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Sequence
-from typing import Literal, cast
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -36,23 +37,17 @@ from osl_helpers._validation import (
     OSLInputError,
     PercentScaleError,
     TargetRangeError,
+    UnknownModelError,
 )
 from osl_helpers.compute import f_equivalent_log10_flops
 from osl_helpers.experiments import TaskFit, fit_task
-from osl_helpers.law import normalize_target
+from osl_helpers.law import Link, Loss, normalize_target
 from osl_helpers.setups import LLAMA2_7B_FLOPS, Table, TaskData, TaskSetup
 
 __all__ = ["UnknownModelError", "fit_your_scores", "join_your_scores", "predict_unscored"]
 
 #: Key of the setup built for scores brought by the reader (``setup.table`` is ``"user"``).
 BYO_KEY = "byo"
-
-
-class UnknownModelError(OSLInputError, KeyError):
-    """A model named in the reader's scores is not in the benchmark table."""
-
-    def __str__(self) -> str:  # KeyError would quote the message
-        return str(self.args[0]) if self.args else ""
 
 
 def _check_scores(scores: pd.DataFrame, target: str, model: str, low: float, high: float) -> None:
@@ -177,8 +172,8 @@ def fit_your_scores(
     cutoff: float | str | None = LLAMA2_7B_FLOPS,
     benchmarks: Sequence[str] | None = None,
     n_components: int = 3,
-    link: Literal["sigmoid", "h_sigmoid"] = "h_sigmoid",
-    loss: Literal["squared", "huber"] = "huber",
+    link: Link = "h_sigmoid",
+    loss: Loss = "huber",
     huber_delta: float = 1.0,
     subset: data.Subset = "all",
     reference_family: str = "Llama-2",
