@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.decomposition import PCA
-from test_imputation import run_checks
+from test_imputation import COMMON_EXCEPTIONS, run_checks
 
 import osl_helpers as osl
 from osl_helpers import _validation as v
@@ -141,16 +141,7 @@ def test_errors(B: pd.DataFrame) -> None:
 
 #: Generic checks that do not apply, and why (also noted in the class docstring).
 PCA_EXCEPTIONS = {
-    "check_estimator_sparse_array": "benchmark matrices are small and dense; sparse input is "
-    "rejected",
-    "check_estimator_sparse_matrix": "as above",
-    "check_estimator_sparse_tag": "as above",
-    "check_dtype_object": "object columns are rejected: a score read as text means a parsing error",
-    "check_complex_data": "our error names the problem in the book's words",
-    "check_fit2d_1sample": "our error names the problem in the book's words",
-    "check_fit2d_predict1d": "our error names the problem in the book's words",
-    "check_estimators_empty_data_messages": "our error names the problem in the book's words",
-    "check_n_features_in_after_fitting": "ColumnMismatchError, in the book's words",
+    **COMMON_EXCEPTIONS,
     "check_transformer_preserve_dtypes": "transform returns a DataFrame of S with 'PC-k' columns",
 }
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.metrics import r2_score
-from test_imputation import run_checks
+from test_imputation import COMMON_EXCEPTIONS, run_checks
 
 import osl_helpers as osl
 from osl_helpers import _validation as v
@@ -227,16 +227,7 @@ def test_normalize_target() -> None:
 # --------------------------------------------------------------------------- scikit-learn
 
 LAW_EXCEPTIONS = {
-    "check_estimator_sparse_array": "benchmark matrices are small and dense; sparse input is "
-    "rejected",
-    "check_estimator_sparse_matrix": "as above",
-    "check_estimator_sparse_tag": "as above",
-    "check_dtype_object": "object columns are rejected: a score read as text means a parsing error",
-    "check_complex_data": "our error names the problem in the book's words",
-    "check_fit2d_1sample": "our error names the problem in the book's words",
-    "check_fit2d_predict1d": "our error names the problem in the book's words",
-    "check_estimators_empty_data_messages": "our error names the problem in the book's words",
-    "check_n_features_in_after_fitting": "ColumnMismatchError, in the book's words",
+    **COMMON_EXCEPTIONS,
     "check_requires_y_none": "our error names the problem in the book's words",
     "check_regressors_train": "a bounded sigmoid cannot fit the check's unbounded linear "
     "targets to R² > 0.5",
