@@ -8,7 +8,7 @@ Modules follow the paper's concepts: ``data`` (the pinned tables), ``setups``
 ``capabilities`` (principal capabilities S, Eq. 5), ``law`` (Eq. 6),
 ``compute`` (Eqs. 1, 4, 7, 8), ``evaluation`` (splits and like-for-like
 comparisons), ``experiments`` (one setup end to end), ``selection`` (model
-subsets, Sec. 5), ``charts`` (Altair builders) and ``rendering`` (offline
+subsets, Sec. 5), ``recommended`` (the authors' recommended subsets), ``charts`` (Altair builders) and ``rendering`` (offline
 chart display in the book).
 """
 
@@ -29,6 +29,7 @@ from osl_helpers import (
     leaderboard,
     outliers,
     outoftime,
+    recommended,
     rendering,
     selection,
     setups,
@@ -134,6 +135,7 @@ __all__ = [
     "normalize_target",
     "outliers",
     "outoftime",
+    "recommended",
     "reference_line",
     "rendering",
     "selection",

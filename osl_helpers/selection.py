@@ -519,6 +519,30 @@ def _check_budgets(
     return out
 
 
+def _check_max_families(problem: FamilySelectionProblem, max_families: int | None) -> int | None:
+    """Validate a cap on the number of families (forced-in families count against it)."""
+    if max_families is None:
+        return None
+    if isinstance(max_families, bool) or int(max_families) != max_families or max_families < 1:
+        raise OSLInputError(
+            f"max_families must be a positive integer or None; got {max_families!r}"
+        )
+    if len(problem.base_families) > max_families:
+        raise OSLInputError(
+            f"max_families={max_families} is below the {len(problem.base_families)} "
+            f"forced-in famil(ies) {list(problem.base_families)}"
+        )
+    return int(max_families)
+
+
+def _popcounts(m: int) -> NDArray[np.int64]:
+    """Number of set bits of every mask 0 … 2^m − 1 (families in each subset)."""
+    out = np.zeros(1 << m, dtype=np.int64)
+    for b in range(m):
+        out[1 << b : 1 << (b + 1)] = out[: 1 << b] + 1
+    return out
+
+
 def _limit(budget: float) -> float:
     # Absorbs rounding in summed costs, so loop and vectorised search agree.
     return budget + 1e-9 * max(1.0, abs(budget))
@@ -550,6 +574,7 @@ def exact_search_all_budgets(
     budgets: Iterable[float] = range(4, 48),
     budget_kind: BudgetKind = "models",
     *,
+    max_families: int | None = None,
     chunk_bits: int = 14,
 ) -> dict[float, SelectionResult]:
     """Exact V-optimal family subset for every budget, from one shared enumeration.
@@ -563,8 +588,12 @@ def exact_search_all_budgets(
     spending less budget, then to the smallest mask. A budget
     that no identifiable subset fits gets the forced-in part alone with
     ``criterion = inf``.
+
+    ``max_families`` caps the number of families in a subset, forced-in
+    families included (the authors' released search enumerates at most ten).
     """
     bud = _check_budgets(problem, budgets, budget_kind)
+    cap_f = _check_max_families(problem, max_families)
     n_fam = len(problem.families)
     if n_fam > MAX_EXACT_FAMILIES:
         raise OSLInputError(
@@ -583,6 +612,8 @@ def exact_search_all_budgets(
     )
     n_lo = n_lo + problem.base_size
     c_lo = c_lo + problem.base_cost
+    f_lo = _popcounts(low) + len(problem.base_families)
+    f_hi = _popcounts(n_fam - low)
     root = problem._root()
     limits = np.array([_limit(b) for b in bud])
     best = [(math.inf, math.inf)] * len(bud)  # (criterion, spent budget) of the incumbent
@@ -590,6 +621,8 @@ def exact_search_all_budgets(
     positions = np.arange(1 << low)
     for hi in range(g_hi.shape[2]):
         crit = _criterion_kernel(g_lo + g_hi[:, :, hi : hi + 1], root)
+        if cap_f is not None:
+            crit[f_lo + f_hi[hi] > cap_f] = np.inf
         cap = (n_lo + n_hi[hi]) if budget_kind == "models" else (c_lo + c_hi[hi])
         # Sort the chunk by spent budget (stable: masks ascending within ties); then the
         # best subset within a limit is a running argmin over a prefix of that order.
@@ -617,18 +650,21 @@ def exact_search(
     budget: float,
     budget_kind: BudgetKind = "models",
     *,
+    max_families: int | None = None,
     chunk_bits: int = 14,
 ) -> SelectionResult:
     """Exact V-optimal family subset within one budget (see :func:`exact_search_all_budgets`)."""
-    return exact_search_all_budgets(problem, [budget], budget_kind, chunk_bits=chunk_bits)[
-        float(budget)
-    ]
+    return exact_search_all_budgets(
+        problem, [budget], budget_kind, max_families=max_families, chunk_bits=chunk_bits
+    )[float(budget)]
 
 
 def exact_search_loop_all_budgets(
     problem: FamilySelectionProblem,
     budgets: Iterable[float] = range(4, 48),
     budget_kind: BudgetKind = "models",
+    *,
+    max_families: int | None = None,
 ) -> dict[float, SelectionResult]:
     """Baseline for :func:`exact_search_all_budgets`: one plain Python loop over all subsets.
 
@@ -638,6 +674,7 @@ def exact_search_loop_all_budgets(
     is updated in the same pass, with the same tie-breaking.
     """
     bud = _check_budgets(problem, budgets, budget_kind)
+    cap_f = _check_max_families(problem, max_families)
     n_fam = len(problem.families)
     p = problem.n_params
     target = problem.target_gram
@@ -647,6 +684,8 @@ def exact_search_loop_all_budgets(
     best_mask = [0] * len(bud)
     for mask in range(1 << n_fam):
         chosen = [i for i in range(n_fam) if mask >> i & 1]
+        if cap_f is not None and len(chosen) + len(problem.base_families) > cap_f:
+            continue
         rows = np.vstack([problem.base_rows, *(problem.family_rows[i] for i in chosen)])
         if budget_kind == "models":
             cap = float(problem.base_size + sum(int(problem.sizes[i]) for i in chosen))
@@ -666,14 +705,24 @@ def exact_search_loop_all_budgets(
 
 
 def exact_search_loop(
-    problem: FamilySelectionProblem, budget: float, budget_kind: BudgetKind = "models"
+    problem: FamilySelectionProblem,
+    budget: float,
+    budget_kind: BudgetKind = "models",
+    *,
+    max_families: int | None = None,
 ) -> SelectionResult:
     """Baseline for :func:`exact_search`: a plain loop over every subset (slow; for checks)."""
-    return exact_search_loop_all_budgets(problem, [budget], budget_kind)[float(budget)]
+    return exact_search_loop_all_budgets(problem, [budget], budget_kind, max_families=max_families)[
+        float(budget)
+    ]
 
 
 def greedy_search(
-    problem: FamilySelectionProblem, budget: float, budget_kind: BudgetKind = "models"
+    problem: FamilySelectionProblem,
+    budget: float,
+    budget_kind: BudgetKind = "models",
+    *,
+    max_families: int | None = None,
 ) -> SelectionResult:
     """Forward selection: repeatedly add the family that lowers the criterion most.
 
@@ -682,8 +731,11 @@ def greedy_search(
     candidates are ranked by the criterion with a tiny ridge (1e-8 times the
     mean diagonal of S̃ᵀ S̃ per model) added to their Gram; the ridge is used
     for ranking only. Its criterion is never below :func:`exact_search`'s.
+    ``max_families`` stops it once that many families (forced-in ones
+    included) are chosen.
     """
     (b,) = _check_budgets(problem, [budget], budget_kind)
+    cap_f = _check_max_families(problem, max_families)
     lim = _limit(b)
     root = problem._root()
     p = problem.n_params
@@ -693,7 +745,8 @@ def greedy_search(
     cap_of = problem.sizes.astype(float) if budget_kind == "models" else problem.costs
     mask = 0
     remaining = list(range(len(problem.families)))
-    while True:
+    n_chosen = len(problem.base_families)
+    while cap_f is None or n_chosen < cap_f:
         fits = [i for i in remaining if used + cap_of[i] <= lim]
         if not fits:
             break
@@ -707,6 +760,7 @@ def greedy_search(
         used += cap_of[pick]
         mask |= 1 << pick
         remaining.remove(pick)
+        n_chosen += 1
     final = float(_criterion_kernel(gram[:, :, None], root)[0])
     return problem._result(mask, final)
 

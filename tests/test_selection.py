@@ -365,3 +365,65 @@ def test_real_pool_exact_search() -> None:
     sub = sel.FamilySelectionProblem.from_frame(small)
     for b in (6, 12):
         assert sel.exact_search(sub, b).families == sel.exact_search_loop(sub, b).families
+
+
+# --------------------------------------------------------------------------- family cap
+
+
+def brute_force_capped(
+    frame: pd.DataFrame, budget: float, cap: int, forced: tuple[str, ...]
+) -> float:
+    """Minimum criterion (no intercept) over combinations of at most ``cap`` families."""
+    cols = ["PC-1", "PC-2", "PC-3"]
+    S_all = frame[cols].to_numpy()
+    fams = [f for f in frame["Model Family"].unique() if f not in forced]
+    best = math.inf
+    for r in range(cap - len(forced) + 1):
+        for combo in itertools.combinations(fams, r):
+            rows = frame[frame["Model Family"].isin([*combo, *forced])]
+            if len(rows) <= budget:
+                best = min(best, sel.v_optimality(S_all, rows[cols], intercept=False))
+    return best
+
+
+@pytest.mark.parametrize("cap", [2, 3, 5])
+def test_family_cap_matches_brute_force_and_loop(frame10: pd.DataFrame, cap: int) -> None:
+    problem = sel.FamilySelectionProblem.from_frame(
+        frame10, include_families="fam0", intercept=False
+    )
+    budgets = [5, 9, 14, 25]
+    fast = sel.exact_search_all_budgets(problem, budgets, max_families=cap, chunk_bits=4)
+    loop = sel.exact_search_loop_all_budgets(problem, budgets, max_families=cap)
+    for b in budgets:
+        assert len(fast[b].families) <= cap
+        assert "fam0" in fast[b].families
+        assert fast[b].families == loop[b].families
+        want = brute_force_capped(frame10, b, cap, ("fam0",))
+        assert fast[b].criterion == pytest.approx(want, rel=1e-9)
+        greedy = sel.greedy_search(problem, b, max_families=cap)
+        assert len(greedy.families) <= cap
+        assert greedy.criterion >= fast[b].criterion * (1 - 1e-12)
+
+
+def test_family_cap_binds(problem10: sel.FamilySelectionProblem) -> None:
+    free = sel.exact_search(problem10, 40)
+    assert len(free.families) > 2
+    capped = sel.exact_search(problem10, 40, max_families=2)
+    assert len(capped.families) <= 2
+    assert capped.criterion > free.criterion
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, True])
+def test_family_cap_must_be_a_positive_integer(
+    problem10: sel.FamilySelectionProblem, bad: object
+) -> None:
+    with pytest.raises(OSLInputError, match="max_families"):
+        sel.exact_search(problem10, 10, max_families=bad)  # type: ignore[arg-type]
+
+
+def test_family_cap_below_forced_families_is_an_error(frame10: pd.DataFrame) -> None:
+    problem = sel.FamilySelectionProblem.from_frame(frame10, include_families=["fam0", "fam1"])
+    with pytest.raises(OSLInputError, match="forced-in"):
+        sel.exact_search(problem, 20, max_families=1)
+    with pytest.raises(OSLInputError, match="forced-in"):
+        sel.greedy_search(problem, 20, max_families=1)
