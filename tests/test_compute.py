@@ -136,7 +136,7 @@ def test_family_lines_errors_name_the_problem() -> None:
         osl.fit_family_lines(frame, families=["Solo"])
     with pytest.raises(v.UnknownFamilyError, match="Nope"):
         osl.fit_family_lines(frame, families=["A", "Nope"])
-    with pytest.raises(v.MissingColumnError, match="PC-9") as err:
+    with pytest.raises(v.MissingColumnError, match=r"missing column\(s\) \['PC-9'\]") as err:
         osl.fit_family_lines(frame, y="PC-9")
     assert isinstance(err.value, v.OSLInputError) and isinstance(err.value, KeyError)
 
@@ -249,6 +249,18 @@ def test_f_equivalent_flops_of_a_more_efficient_family() -> None:
     gap = equiv - frame["log10_flops"]
     np.testing.assert_allclose(gap[frame["Model Family"] == "Llama-2"], 0.0, atol=1e-9)
     np.testing.assert_allclose(gap[frame["Model Family"] == "Eff"], 1.0, atol=1e-9)
+
+
+def test_f_equivalent_flops_with_a_fitted_law_on_gsm8k() -> None:
+    # The tests above use a stand-in law; this one passes the real estimator and the
+    # paper's frame. Eq. 8 inverts Eq. 7: on the reference family itself, only the
+    # residuals of its 3-point line remain.
+    task = osl.load_task("gsm8k_cot")
+    law = osl.ObservationalScalingLaw(**task.setup.law_kwargs()).fit(task.X_train, task.y_train)
+    equiv = osl.f_equivalent_flops(law, task.X, task.frame, reference_family="Llama-2")
+    llama = task.frame["Model Family"] == "Llama-2"
+    err = (equiv[llama] - task.frame.loc[llama, "log10_flops"]).abs()
+    assert err.max() < 0.35
 
 
 def test_f_equivalent_flops_errors() -> None:

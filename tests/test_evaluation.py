@@ -63,6 +63,9 @@ def test_flops_split_at_llama2_7b(gsm8k: pd.DataFrame) -> None:
     assert (gsm8k.loc[split.train, "log10_flops"] <= cut).all()
     assert (gsm8k.loc[split.test, "log10_flops"] > cut).all()
     assert split.n_train + split.n_test + split.n_excluded == len(gsm8k)
+    # Without a cutoff, the split is the paper's: at Llama-2-7B's compute.
+    default = osl.split_by_flops(gsm8k)
+    assert default.train.equals(split.train) and default.test.equals(split.test)
 
 
 def test_reference_model_split_equals_the_flops_split(gsm8k: pd.DataFrame) -> None:

@@ -7,12 +7,14 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.metrics import r2_score
 from test_imputation import COMMON_EXCEPTIONS, run_checks
 
 import osl_helpers as osl
 from osl_helpers import _validation as v
-from osl_helpers.law import fit_sigmoid_law, sigmoid, sigmoid_law, sigmoid_law_jacobian
+from osl_helpers.law import Link, fit_sigmoid_law, sigmoid, sigmoid_law, sigmoid_law_jacobian
 
 BETA = np.array([1.5, -0.8, 0.5])
 ALPHA, H = -0.3, 0.9
@@ -147,6 +149,18 @@ def test_non_convergence_warns_or_raises() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         fit_sigmoid_law(S, y)  # a normal fit is silent
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10_000), link=st.sampled_from(["sigmoid", "h_sigmoid"]))
+def test_fitted_law_predicts_within_zero_and_h(seed: int, link: Link) -> None:
+    # The pure fit on noisy data, evaluated far outside the training capabilities
+    # (|S| ~ 10): predictions stay in [0, h] and h never exceeds 1.
+    S, y = law_data(seed, n=40, noise=0.05)
+    fit = fit_sigmoid_law(S, y, link=link)
+    S_new = np.random.default_rng(seed + 1).normal(scale=10, size=(50, 3))
+    pred = sigmoid_law(S_new, fit.coef, fit.intercept, fit.h)
+    assert np.all(pred >= 0) and np.all(pred <= fit.h) and fit.h <= 1.0
 
 
 # --------------------------------------------------------------------------- the estimator
