@@ -24,7 +24,6 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Sequence
-from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -42,7 +41,7 @@ from osl_helpers._validation import (
 from osl_helpers.compute import f_equivalent_log10_flops
 from osl_helpers.experiments import TaskFit, fit_task
 from osl_helpers.law import Link, Loss, normalize_target
-from osl_helpers.setups import LLAMA2_7B_FLOPS, Table, TaskData, TaskSetup
+from osl_helpers.setups import LLAMA2_7B_FLOPS, TaskData, TaskSetup
 
 __all__ = ["UnknownModelError", "fit_your_scores", "join_your_scores", "predict_unscored"]
 
@@ -218,7 +217,7 @@ def fit_your_scores(
     setup = TaskSetup(
         key=BYO_KEY,
         title=f"your scores ({target})",
-        table=cast(Table, "user"),  # not one of the paper's tables: the reader's own
+        table="user",
         column=target,
         benchmarks=cols,
         low=low,

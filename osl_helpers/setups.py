@@ -19,7 +19,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from osl_helpers import data
-from osl_helpers._validation import UnknownFamilyError
+from osl_helpers._validation import OSLInputError, UnknownFamilyError
 from osl_helpers.evaluation import ARITHMETIC_CUTOFF_FLOPS, LLAMA2_7B_FLOPS
 
 __all__ = [
@@ -43,7 +43,9 @@ AGENT_BENCHMARKS: tuple[str, ...] = (
 _ALL8 = tuple(data.BENCHMARKS)
 _NO_GSM8K = tuple(b for b in data.BENCHMARKS if b != "GSM8K")
 
-Table = Literal["emergent", "post_training", "agent", "leaderboard_v2"]
+#: Where a setup's target comes from: one of the paper's tables, or ``"user"`` for
+#: scores a reader brings (built by :mod:`osl_helpers.byo`, never by :func:`load_task`).
+Table = Literal["emergent", "post_training", "agent", "leaderboard_v2", "user"]
 
 
 @dataclass(frozen=True)
@@ -200,6 +202,11 @@ class TaskData:
 
 
 def _target_table(table: Table) -> pd.DataFrame:
+    if table == "user":
+        raise OSLInputError(
+            "a setup with table='user' holds your own scores, which no pinned table contains; "
+            "fit it with osl_helpers.byo.fit_your_scores instead of load_task"
+        )
     loaders = {
         "emergent": data.load_emergent,
         "post_training": data.load_post_training,

@@ -9,6 +9,7 @@ import pytest
 
 import osl_helpers as osl
 from osl_helpers import setups
+from osl_helpers._validation import OSLInputError
 
 
 @pytest.mark.parametrize("key", sorted(setups.PAPER_SETUPS))
@@ -80,3 +81,9 @@ def test_unknown_setup_key() -> None:
 def test_describe_setups_lists_all() -> None:
     table = setups.describe_setups()
     assert set(table.index) == set(setups.PAPER_SETUPS)
+
+
+def test_a_user_setup_cannot_be_loaded_from_the_pinned_tables() -> None:
+    user = setups.PAPER_SETUPS["gsm8k_cot"].with_(table="user")
+    with pytest.raises(OSLInputError, match="fit_your_scores"):
+        setups.load_task(user)
