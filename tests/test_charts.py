@@ -474,3 +474,22 @@ def test_faceted_pred_vs_actual_accepts_highlight() -> None:
     spec = charts.pred_vs_actual(df, group="grp", facet=True, highlight=["a", "d"]).to_dict()
     assert "data" in spec  # one top-level data set shared by every layer
     assert "oneOf" in str(spec)
+
+
+def test_weights_bar_leaves_room_for_labels_beyond_the_bars() -> None:
+    spec = charts.weights_bar(pd.Series([0.3, -0.9], index=["a", "b"])).to_dict()
+    domains = [
+        layer["encoding"]["x"]["scale"]["domain"]
+        for layer in spec["layer"]
+        if "scale" in layer.get("encoding", {}).get("x", {})
+    ]
+    assert domains, "the x scale has an explicit domain"
+    lo, hi = domains[0]
+    assert lo < -0.9 and hi > 0.3  # both label sides are inside the panel
+    only_pos = charts.weights_bar(pd.Series([0.3, 0.1], index=["a", "b"])).to_dict()
+    lo2, hi2 = next(
+        layer["encoding"]["x"]["scale"]["domain"]
+        for layer in only_pos["layer"]
+        if "scale" in layer.get("encoding", {}).get("x", {})
+    )
+    assert lo2 == 0.0 and hi2 > 0.3

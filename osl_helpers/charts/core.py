@@ -650,14 +650,30 @@ def weights_bar(
     ]
     if "target" in data:
         tips.insert(0, alt.Tooltip(field="target", type="nominal", title=target_title))
+    # Room beyond the longest bars on both sides, so value labels never run into
+    # the benchmark names (negative bars) or off the panel (positive bars).
+    lo, hi = min(0.0, float(data["weight"].min())), max(0.0, float(data["weight"].max()))
+    pad = 0.22 * ((hi - lo) or 1.0)
+    domain = [lo - pad if lo < 0 else 0.0, hi + pad if hi > 0 else 0.0]
     base = alt.Chart(data).encode(
         y=alt.Y(field="benchmark", type="nominal", sort=order, title=benchmark),
-        x=alt.X(field="weight", type="quantitative", title=value_title),
+        x=alt.X(
+            field="weight",
+            type="quantitative",
+            title=value_title,
+            scale=alt.Scale(domain=domain, nice=False),
+        ),
         tooltip=tips,
     )
     signs = alt.Scale(domain=["positive", "negative"], range=[OKABE_ITO[0], OKABE_ITO[3]])
     bars = base.mark_bar().encode(
-        color=alt.Color(field="sign", type="nominal", title="sign", scale=signs)
+        color=alt.Color(
+            field="sign",
+            type="nominal",
+            title="sign",
+            scale=signs,
+            legend=alt.Legend(orient="bottom"),
+        )
     )
     label = alt.Text(field="weight", type="quantitative", format=fmt)
     pos = (
@@ -1035,7 +1051,9 @@ def line_with_band(
     y_scale = alt.Scale(type="log") if log_y else alt.Scale(zero=False)
     groups = _distinct(data[group])
     colors = category_scale(groups)
-    color = alt.Color(field=_field(group), type="nominal", title=group, scale=colors)
+    # Below the plot and never truncated: group names are often long and alike.
+    legend = alt.Legend(orient="bottom", columns=2, labelLimit=0)
+    color = alt.Color(field=_field(group), type="nominal", title=group, scale=colors, legend=legend)
     tips = tooltips(data, [group, x, y, lo, hi, *extra_tooltip], {x: xt, y: yt})
     base = alt.Chart(data).encode(x=x_enc, tooltip=tips)
     layers: list[alt.Chart] = []
@@ -1056,7 +1074,11 @@ def line_with_band(
             y=y_enc,
             color=color,
             shape=alt.Shape(
-                field=_field(group), type="nominal", title=group, scale=shape_scale(groups)
+                field=_field(group),
+                type="nominal",
+                title=group,
+                scale=shape_scale(groups),
+                legend=legend,
             ),
         )
     )
