@@ -7,7 +7,7 @@ hold, and its class name says what went wrong.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -224,6 +224,18 @@ class MissingColumnError(OSLInputError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0]) if self.args else ""
+
+
+def require_columns(
+    frame: pd.DataFrame, columns: Iterable[object], what: str = "frame", hint: str = ""
+) -> None:
+    """Raise :class:`MissingColumnError` naming every one of ``columns`` (``None`` skipped)
+    that ``frame`` lacks, with the columns it has and an optional ``hint``."""
+    wanted = list(dict.fromkeys(c for c in columns if c is not None))
+    missing = [c for c in wanted if c not in frame.columns]
+    if missing:
+        have = [str(c) for c in frame.columns]
+        raise MissingColumnError(f"{what} is missing column(s) {missing}; it has {have}{hint}")
 
 
 class UnknownModelError(OSLInputError, KeyError):

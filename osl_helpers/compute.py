@@ -20,11 +20,11 @@ from numpy.typing import NDArray
 
 from osl_helpers._validation import (
     DegenerateColumnError,
-    MissingColumnError,
     NotEnoughModelsError,
     OSLInputError,
     UnknownFamilyError,
     UnknownModelError,
+    require_columns,
 )
 
 __all__ = [
@@ -103,17 +103,9 @@ def log10_training_flops(n_params: Any, n_tokens: Any) -> Any:
 # --------------------------------------------------------------------------- lines
 
 
-def _require(frame: pd.DataFrame, columns: Iterable[str], what: str = "frame") -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise MissingColumnError(
-            f"missing column(s) {missing} in {what}; available: {[str(c) for c in frame.columns]}"
-        )
-
-
 def _usable(frame: pd.DataFrame, x: str, y: str, family: str) -> pd.DataFrame:
     """Rows with a family label and both x and y known (x and y as floats)."""
-    _require(frame, [x, y, family])
+    require_columns(frame, [x, y, family])
     data = frame[[family, x, y]].dropna()
     return data.astype({x: float, y: float})
 
@@ -331,7 +323,7 @@ def reference_line(
     is absent, :class:`NotEnoughModelsError` if fewer than two of its models
     have both x and y, and :class:`DegenerateColumnError` if they share one x.
     """
-    _require(frame, [x, y, family_column])
+    require_columns(frame, [x, y, family_column])
     if family not in set(frame[family_column].dropna()):
         raise UnknownFamilyError(
             f"reference family {family!r} is not in the data (column {family_column!r})"
@@ -388,7 +380,7 @@ def f_equivalent_flops(
     """
     if not isinstance(X, pd.DataFrame):
         raise OSLInputError("X must be a DataFrame indexed like frame")
-    _require(frame, [family_column, x])
+    require_columns(frame, [family_column, x])
     absent = X.index.difference(frame.index)
     if len(absent):
         raise UnknownModelError(

@@ -30,7 +30,12 @@ from scipy.stats import f as f_dist
 from scipy.stats import spearmanr
 from scipy.stats import t as student_t
 
-from osl_helpers._validation import NotEnoughModelsError, OSLInputError, UnknownFamilyError
+from osl_helpers._validation import (
+    NotEnoughModelsError,
+    OSLInputError,
+    UnknownFamilyError,
+    require_columns,
+)
 from osl_helpers.compute import fit_family_lines
 from osl_helpers.data import CODE_FAMILIES
 
@@ -52,9 +57,7 @@ def family_kind(families: pd.Series) -> pd.Series:
 
 
 def _usable(frame: pd.DataFrame, x: str, y: str, family: str, min_models: int) -> pd.DataFrame:
-    missing = [c for c in (x, y, family) if c not in frame.columns]
-    if missing:
-        raise OSLInputError(f"missing column(s) {missing}; available: {list(frame.columns)}")
+    require_columns(frame, [x, y, family])
     data = frame[[family, x, y]].dropna()
     counts = data[family].value_counts()
     return data[data[family].isin(counts[counts >= max(min_models, 2)].index)]
@@ -310,9 +313,7 @@ def efficiency_vs_data(
     and to use better data, so a positive ρ describes the families; it does
     not say that more tokens alone cause the efficiency.
     """
-    missing = [c for c in ("family", "kind", "decades") if c not in table.columns]
-    if missing:
-        raise OSLInputError(f"table is missing column(s) {missing}; pass efficiency_table(...)")
+    require_columns(table, ["family", "kind", "decades"], "table", "; pass efficiency_table(...)")
     sizes = frame.groupby(family)[tokens].median()
     out = table[["family", "kind", "n", "decades", "multiplier"]].copy()
     out["tokens_T"] = out["family"].map(sizes).astype(float)

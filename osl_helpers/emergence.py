@@ -27,7 +27,12 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from osl_helpers._validation import NotEnoughModelsError, OSLConvergenceWarning, OSLInputError
+from osl_helpers._validation import (
+    NotEnoughModelsError,
+    OSLConvergenceWarning,
+    OSLInputError,
+    require_columns,
+)
 from osl_helpers.evaluation import Comparison, Split, compare_predictors
 from osl_helpers.experiments import TaskFit, fit_task
 from osl_helpers.setups import TaskData, TaskSetup, load_task
@@ -291,9 +296,7 @@ def family_jumps(
     family's total range of y). A share near 1 means the family's whole
     transition happens in one step of its size grid.
     """
-    missing = [c for c in ("Model", "Model Family", "y", x) if c not in points.columns]
-    if missing:
-        raise OSLInputError(f"points is missing column(s) {missing}")
+    require_columns(points, ["Model", "Model Family", "y", x], "points")
     rows = []
     for fam, grp in points.dropna(subset=[x, "y"]).groupby("Model Family", sort=True):
         if len(grp) < min_models:

@@ -27,13 +27,13 @@ from osl_helpers._validation import (
     DuplicateModelError,
     IndexMismatchError,
     LengthMismatchError,
-    MissingColumnError,
     NotEnoughModelsError,
     OSLInputError,
     TargetRangeError,
     UnknownFamilyError,
     UnknownModelError,
     check_target,
+    require_columns,
 )
 from osl_helpers.law import Link, Loss, ObservationalScalingLaw, fit_sigmoid_law, sigmoid
 
@@ -156,14 +156,6 @@ def _split(
     return Split(train, test, excluded, desc, reason)
 
 
-def _require(frame: pd.DataFrame, columns: Sequence[str]) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise MissingColumnError(
-            f"missing column(s) {missing}; available: {[str(c) for c in frame.columns]}"
-        )
-
-
 def _as_list(names: str | Sequence[str]) -> list[str]:
     # A bare string is one name, not a sequence of characters.
     return [names] if isinstance(names, str) else list(names)
@@ -179,7 +171,7 @@ def split_by_flops(
     Models with unknown FLOPs are in neither set: ``excluded``, with the
     reason ``"training FLOPs unknown"``.
     """
-    _require(frame, [column])
+    require_columns(frame, [column])
     if not (np.isfinite(cutoff) and cutoff > 0):
         raise OSLInputError(f"cutoff must be a positive number of FLOPs; got {cutoff}")
     lf = frame[column].astype(float)
@@ -195,7 +187,7 @@ def split_by_reference_model(
     frame: pd.DataFrame, model_name: str, model: str = "Model", column: str = "log10_flops"
 ) -> Split:
     """As :func:`split_by_flops`, with the cutoff at the training FLOPs of one named model."""
-    _require(frame, [model, column])
+    require_columns(frame, [model, column])
     rows = frame[frame[model] == model_name]
     if rows.empty:
         raise UnknownModelError(f"reference model {model_name!r} is not in column {model!r}")
@@ -236,7 +228,7 @@ def split_by_family(
     frame: pd.DataFrame, test_families: str | Sequence[str], family: str = "Model Family"
 ) -> Split:
     """Hold out whole families: their models are the test set, every other model trains."""
-    _require(frame, [family])
+    require_columns(frame, [family])
     names = _as_list(test_families)
     unknown = sorted(set(names) - set(frame[family].dropna()))
     if unknown:
@@ -249,7 +241,7 @@ def split_by_models(
     frame: pd.DataFrame, test_models: str | Sequence[str], model: str = "Model"
 ) -> Split:
     """Hold out an explicit list of models; every other model trains."""
-    _require(frame, [model])
+    require_columns(frame, [model])
     names = _as_list(test_models)
     unknown = sorted(set(names) - set(frame[model]))
     if unknown:
@@ -392,7 +384,7 @@ def _check_predictors(predictors: Sequence[Predictor], n_benchmarks: int) -> Non
 def _scalar_input(frame: pd.DataFrame, benchmarks: Sequence[str], p: str) -> pd.Series:
     if p in _SCALAR_COLUMNS:
         col = _SCALAR_COLUMNS[p]
-        _require(frame, [col])
+        require_columns(frame, [col])
         return frame[col].astype(float)
     # Mean over the benchmarks a model has; imputing first would reuse the PC machinery.
     return frame[list(benchmarks)].astype(float).mean(axis=1, skipna=True)
@@ -420,7 +412,7 @@ def compare_predictors(
     its input for it (a PC predictor: at least one benchmark score) and its
     target is known; every other model is listed in ``Comparison.dropped``.
     """
-    _require(frame, ["Model", "Model Family", target, *benchmarks])
+    require_columns(frame, ["Model", "Model Family", target, *benchmarks])
     if frame.index.has_duplicates:
         raise DuplicateModelError("frame has duplicate index labels; index it by model")
     if not split.train.index.equals(frame.index):

@@ -42,6 +42,7 @@ from osl_helpers._validation import (
     OSLConvergenceWarning,
     OSLInputError,
     as_score_frame,
+    require_columns,
 )
 from osl_helpers.capabilities import CapabilityPCA, pc_names
 from osl_helpers.imputation import PCAImputer, masked_imputation_error
@@ -356,9 +357,7 @@ def missing_cells(
 ) -> pd.DataFrame:
     """The missing cells of B as rows: the ``id_columns`` and ``benchmark``."""
     ids, cols = list(id_columns), list(benchmarks)
-    absent = [c for c in [*ids, *cols] if c not in frame.columns]
-    if absent:
-        raise OSLInputError(f"frame is missing column(s) {absent}")
+    require_columns(frame, [*ids, *cols])
     rows = [
         {**{i: frame.at[idx, i] for i in ids}, "benchmark": b}
         for b in cols

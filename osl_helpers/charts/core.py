@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from osl_helpers._validation import OSLInputError
+from osl_helpers._validation import require_columns as _require_columns
 from osl_helpers.data import PAPER_FAMILIES
 
 __all__ = [
@@ -90,14 +91,11 @@ _FAMILY_INDEX = {name: i for i, name in enumerate(PAPER_FAMILIES)}
 def require_columns(
     frame: pd.DataFrame, columns: Iterable[str | None], name: str = "frame"
 ) -> None:
-    """Raise ``ValueError`` naming every column of ``columns`` (``None`` skipped) not in ``frame``."""
+    """Raise :class:`OSLInputError` unless ``frame`` is a DataFrame holding every one of
+    ``columns`` (``None`` skipped); a missing column is a ``MissingColumnError`` naming it."""
     if not isinstance(frame, pd.DataFrame):
         raise OSLInputError(f"{name} must be a pandas DataFrame; got {type(frame).__name__}")
-    wanted = list(dict.fromkeys(c for c in columns if c is not None))
-    missing = [c for c in wanted if c not in frame.columns]
-    if missing:
-        have = [str(c) for c in frame.columns]
-        raise OSLInputError(f"{name} is missing column(s) {missing}; it has {have}")
+    _require_columns(frame, columns, name)
 
 
 def _field(name: str) -> str:
