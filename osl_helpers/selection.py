@@ -447,6 +447,13 @@ class FamilySelectionProblem:
             n_models=int(self.base_size + sum(int(self.sizes[i]) for i in chosen)),
         )
 
+    def _spend(self, budget_kind: BudgetKind) -> tuple[float, FloatArray]:
+        """What the forced-in part and each selectable family spend of a budget:
+        models counted (``"models"``) or summed cost (``"cost"``)."""
+        if budget_kind == "models":
+            return float(self.base_size), self.sizes.astype(float)
+        return self.base_cost, self.costs
+
     def _mask_of(self, families: Iterable[str]) -> int:
         names = _names(families)
         index = {f: i for i, f in enumerate(self.families)}
@@ -501,14 +508,14 @@ def selection_frame(results: Mapping[float, SelectionResult]) -> pd.DataFrame:
 
 
 def _check_budgets(
-    problem: FamilySelectionProblem, budgets: Iterable[float], budget_kind: str
+    problem: FamilySelectionProblem, budgets: Iterable[float], budget_kind: BudgetKind
 ) -> list[float]:
     if budget_kind not in ("models", "cost"):
         raise OSLInputError(f"budget_kind must be 'models' or 'cost'; got {budget_kind!r}")
     out = [float(b) for b in budgets]
     if not out:
         raise OSLInputError("no budgets given")
-    base = problem.base_size if budget_kind == "models" else problem.base_cost
+    base, _ = problem._spend(budget_kind)
     for b in out:
         if not math.isfinite(b) or b < 0:
             raise OSLInputError(f"budget must be a finite number ≥ 0; got {b!r}")
@@ -679,6 +686,7 @@ def exact_search_loop_all_budgets(
     p = problem.n_params
     target = problem.target_gram
     ridge_eye = problem.ridge * np.eye(p)
+    base, cap_of = problem._spend(budget_kind)
     limits = [_limit(b) for b in bud]
     best = [(math.inf, math.inf)] * len(bud)  # (criterion, spent budget) of the incumbent
     best_mask = [0] * len(bud)
@@ -687,10 +695,7 @@ def exact_search_loop_all_budgets(
         if cap_f is not None and len(chosen) + len(problem.base_families) > cap_f:
             continue
         rows = np.vstack([problem.base_rows, *(problem.family_rows[i] for i in chosen)])
-        if budget_kind == "models":
-            cap = float(problem.base_size + sum(int(problem.sizes[i]) for i in chosen))
-        else:
-            cap = problem.base_cost + sum(float(problem.costs[i]) for i in chosen)
+        cap = base + sum(float(cap_of[i]) for i in chosen)
         if problem.ridge == 0.0 and (rows.shape[0] < p or np.linalg.matrix_rank(rows) < p):
             crit = math.inf
         else:
@@ -741,8 +746,7 @@ def greedy_search(
     p = problem.n_params
     tiny = 1e-8 * float(np.trace(problem.target_gram)) / (p * len(problem.pool_models))
     gram = problem.base_gram.copy()
-    used = problem.base_size if budget_kind == "models" else problem.base_cost
-    cap_of = problem.sizes.astype(float) if budget_kind == "models" else problem.costs
+    used, cap_of = problem._spend(budget_kind)
     mask = 0
     remaining = list(range(len(problem.families)))
     n_chosen = len(problem.base_families)
@@ -785,8 +789,7 @@ def random_subsets(
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     lim = _limit(b)
     root = problem._root()
-    cap_of = problem.sizes.astype(float) if budget_kind == "models" else problem.costs
-    start = problem.base_size if budget_kind == "models" else problem.base_cost
+    start, cap_of = problem._spend(budget_kind)
     masks: list[int] = []
     grams = np.empty((problem.n_params, problem.n_params, int(n_draws)))
     for d in range(int(n_draws)):
