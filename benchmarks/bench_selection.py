@@ -148,12 +148,7 @@ def authors_run(repeats: int) -> tuple[str, bool]:
 
     st = rec.AUTHORS_SETTINGS
     budgets = list(rec.AUTHORS_BUDGETS)
-    problem = sel.FamilySelectionProblem.from_frame(
-        rec.recommendation_pool("all"),
-        ["PC-1", "PC-2", "PC-3"],
-        include_families=st.include_family,
-        intercept=st.intercept,
-    )
+    problem = rec.authors_problem(rec.recommendation_pool("all"))
     fast_times, fast = time_fast(problem, budgets, repeats, st.max_families)
     t0 = time.perf_counter()
     loop = sel.exact_search_loop_all_budgets(problem, budgets, max_families=st.max_families)

@@ -39,6 +39,7 @@ __all__ = [
     "POOLS",
     "AuthorsPick",
     "PoolName",
+    "authors_problem",
     "compare_with_authors",
     "recommendation_pool",
 ]
@@ -210,6 +211,17 @@ def recommendation_pool(pool: PoolName = "all", n_components: int = 3) -> pd.Dat
     return frame[["Model", "Model Family", "Model Size (B)"]].join(scores)
 
 
+def authors_problem(frame: pd.DataFrame) -> FamilySelectionProblem:
+    """The selection problem of the authors' released search on a scored pool
+    (from :func:`recommendation_pool`): K PCs, no intercept, Llama-2 forced.
+    Search it with ``max_families=AUTHORS_SETTINGS.max_families``."""
+    s = AUTHORS_SETTINGS
+    cols = [f"PC-{k + 1}" for k in range(s.n_components)]
+    return FamilySelectionProblem.from_frame(
+        frame, cols, include_families=s.include_family, intercept=s.intercept
+    )
+
+
 def _ordered(families: Iterable[str], order: list[str]) -> str:
     fams = set(families)
     return ", ".join(f for f in order if f in fams)
@@ -254,11 +266,10 @@ def compare_with_authors(
     s = AUTHORS_SETTINGS
     frame = recommendation_pool(pool, s.n_components)
     order = list(dict.fromkeys(frame["Model Family"]))
-    cols = [f"PC-{k + 1}" for k in range(s.n_components)]
-    theirs = FamilySelectionProblem.from_frame(
-        frame, cols, include_families=s.include_family, intercept=s.intercept
+    theirs = authors_problem(frame)
+    ours = FamilySelectionProblem.from_frame(
+        frame, list(theirs.score_columns), include_families=s.include_family
     )
-    ours = FamilySelectionProblem.from_frame(frame, cols, include_families=s.include_family)
     rep = exact_search_all_budgets(theirs, bud, max_families=s.max_families)
     dflt = exact_search_all_budgets(ours, bud)
     rows = []

@@ -25,6 +25,7 @@ from osl_helpers._validation import OSLConvergenceWarning
 from osl_helpers.capabilities import CapabilityPCA
 from osl_helpers.evaluation import mse
 from osl_helpers.law import fit_sigmoid_law, sigmoid_law
+from osl_helpers.recommended import AUTHORS_SETTINGS
 from osl_helpers.selection import (
     FamilySelectionProblem,
     SelectionResult,
@@ -132,8 +133,13 @@ def subset_curves(
             picks.append({"method": method, "budget": budget, "families": ", ".join(res.families)})
 
     exact = exact_search_all_budgets(problem, list(budgets))
-    authors_problem = FamilySelectionProblem.from_frame(frame, list(S.columns), intercept=False)
-    authors = exact_search_all_budgets(authors_problem, list(budgets), max_families=10)
+    # The authors' criterion and family cap; Llama-2 is not forced here, as in the other arms.
+    authors_problem = FamilySelectionProblem.from_frame(
+        frame, list(S.columns), intercept=AUTHORS_SETTINGS.intercept
+    )
+    authors = exact_search_all_budgets(
+        authors_problem, list(budgets), max_families=AUTHORS_SETTINGS.max_families
+    )
     for b in budgets:
         record("V-optimal (exact)", b, 0, exact[float(b)])
         record(AUTHORS_CRITERION, b, 0, authors[float(b)])

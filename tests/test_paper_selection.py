@@ -112,3 +112,12 @@ def test_authors_criterion_on_the_gsm8k_test(study) -> None:
     assert m_theirs is not None and m_ours is not None and m_theirs < m_ours
     # ... but twelve models still do not recover the all-model accuracy.
     assert ss.value_at(curves, ss.AUTHORS_CRITERION, 12) > 1.5 * study.all_models
+
+
+def test_published_picks_hold_the_published_number_of_models() -> None:
+    # Checks the transcription and that our pools are the authors': each published family
+    # set holds, in our pool, exactly the number of models the authors list for it.
+    for pool in rec.POOLS:
+        frame = rec.recommendation_pool(pool)  # type: ignore[arg-type]
+        for pick in rec.AUTHORS_RECOMMENDED[pool].values():
+            assert frame["Model Family"].isin(pick.families).sum() == pick.n_models
