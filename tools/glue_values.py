@@ -1,0 +1,61 @@
+"""Dump or compare the values every chapter glues into its prose.
+
+``python tools/glue_values.py dump OUT.json`` reads the ``*.glue.json`` files
+that MyST-NB writes next to each executed notebook in ``_build/jupyter_execute``
+and saves ``{chapter: {name: text}}``. ``python tools/glue_values.py diff A.json
+B.json`` lists every glued value that differs between two dumps (and exits 1 if
+any does), which is how a refactoring proves that no quoted number moved.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EXECUTED = ROOT / "_build" / "jupyter_execute"
+
+
+def collect(folder: Path = EXECUTED) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for path in sorted(folder.rglob("*.glue.json")):
+        chapter = path.name.removesuffix(".glue.json")
+        entries = json.loads(path.read_text(encoding="utf-8"))
+        out[chapter] = {
+            name: "".join(entry.get("data", {}).get("text/plain", ""))
+            for name, entry in entries.items()
+        }
+    return out
+
+
+def diff(a: dict[str, dict[str, str]], b: dict[str, dict[str, str]]) -> list[str]:
+    lines = []
+    for chapter in sorted(set(a) | set(b)):
+        left, right = a.get(chapter, {}), b.get(chapter, {})
+        for name in sorted(set(left) | set(right)):
+            if left.get(name) != right.get(name):
+                lines.append(f"{chapter}:{name}: {left.get(name)!r} -> {right.get(name)!r}")
+    return lines
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) == 2 and argv[0] == "dump":
+        values = collect()
+        if not values:
+            print("no glue files found; build the book first", file=sys.stderr)
+            return 2
+        Path(argv[1]).write_text(json.dumps(values, indent=1, sort_keys=True), encoding="utf-8")
+        print(f"{sum(map(len, values.values()))} glued values from {len(values)} chapters")
+        return 0
+    if len(argv) == 3 and argv[0] == "diff":
+        a, b = (json.loads(Path(p).read_text(encoding="utf-8")) for p in argv[1:])
+        lines = diff(a, b)
+        print("\n".join(lines) if lines else "all glued values identical")
+        return 1 if lines else 0
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
