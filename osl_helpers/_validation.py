@@ -163,7 +163,7 @@ def check_target(
         )
     if np.isinf(arr).any():
         raise TargetRangeError(f"{name}: infinite target value(s)")
-    lo, hi = float(arr.min(initial=low)), float(arr.max(initial=high))
+    lo, hi = (float(arr.min()), float(arr.max())) if arr.size else (low, high)
     if high <= 1.0 and 1.0 < hi <= 100.0:
         raise PercentScaleError(
             f"{name}: maximum {hi:g} > 1 — the target looks like a percentage; "

@@ -124,8 +124,9 @@ def join_your_scores(
     """Join the reader's scores onto the base-model table B; one row per scored model.
 
     Returns the base table's columns (meta, benchmarks, ``log10_flops``…) plus
-    ``y_raw`` (the score as given) and ``y`` = clip((y_raw − low)/(high − low), 0, 1),
-    the normalised target E of Eq. 6 (scores below the chance floor ``low`` map to 0).
+    ``y_raw`` (the score as given) and ``y`` = (y_raw − low)/(high − low), the
+    normalised target of Eq. 6 (a score below the chance floor ``low`` gives a
+    negative value, which is kept for the fit).
     Raises a named error for unknown models, duplicates, missing, non-numeric,
     percent-scale or out-of-range scores.
     """

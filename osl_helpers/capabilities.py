@@ -125,9 +125,9 @@ class CapabilityPCA(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         """Validated scores → complete matrix (imputed if ``impute``)."""
         if self.impute:
             if fit:
-                # Scores were validated above; the imputer need not check them again.
+                # The imputer clips imputed cells to the same score range (the authors' [0, 1]).
                 self.imputer_: PCAImputer | None = PCAImputer(
-                    n_components=self.impute_components, score_range=None
+                    n_components=self.impute_components, score_range=self.score_range
                 )
                 out = self.imputer_.fit_transform(df)
             else:

@@ -107,7 +107,7 @@ CODE_FAMILIES: list[str] = [
     "CodeLlama", "StarCoder", "StarCoder2", "DeepSeek-Coder", "DeepSeek-Coder-V2", "Codegen",
 ]  # fmt: skip
 
-Subset = Literal["paper", "preregistered", "extended", "all"]
+Subset = Literal["paper", "preregistered", "paper_and_preregistered", "extended", "all"]
 
 _META_COLUMNS = [
     "Model",
@@ -324,6 +324,7 @@ def _subset_mask(df: pd.DataFrame, subset: str) -> pd.Series:
     masks = {
         "paper": paper,
         "preregistered": pre,
+        "paper_and_preregistered": paper | pre,
         "extended": ~paper & ~pre,
         "all": pd.Series(True, index=df.index),
     }
@@ -339,7 +340,9 @@ def load_base_benchmarks(subset: Subset = "paper") -> pd.DataFrame:
     NaN where the data size is unknown), ``log10_params`` and ``is_code_model``.
 
     ``subset``: ``"paper"`` (77 models of the paper's 21 families),
-    ``"preregistered"`` (the 20 released after the paper), ``"extended"``
+    ``"preregistered"`` (the 20 released after the paper),
+    ``"paper_and_preregistered"`` (both: the models the authors evaluated
+    themselves, their leaderboard-v2 analysis), ``"extended"``
     (the other 51 models) or ``"all"`` (148).
     """
     df = _check_base(_read("base_llm_benchmark_eval.csv"), "base_llm_benchmark_eval", BENCHMARKS)
@@ -401,9 +404,10 @@ def load_emergent() -> pd.DataFrame:
 
 
 POST_TRAINING_TARGETS: dict[str, str] = {
-    "gsm8k_5_exact_match,strict-match": "GSM8K naive (5-shot)",
-    "gsm8k_cot_8_exact_match,strict-match": "GSM8K CoT (8-shot)",
-    "gsm8k_cot_self_consistency_8_exact_match,maj@5": "GSM8K CoT + SC (maj@5)",
+    "gsm8k_5_exact_match,flexible-extract": "GSM8K naive (5-shot)",
+    "gsm8k_cot_8_exact_match,flexible-extract": "GSM8K CoT (8-shot)",
+    "gsm8k_cot_self_consistency_8_exact_match,score-first-flexible-extract": "GSM8K CoT, 1 sample",
+    "gsm8k_cot_self_consistency_8_exact_match,maj@5-flexible-extract": "GSM8K CoT + SC (maj@5)",
 }
 
 

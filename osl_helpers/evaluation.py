@@ -35,7 +35,14 @@ from osl_helpers._validation import (
     check_target,
     require_columns,
 )
-from osl_helpers.law import Link, Loss, ObservationalScalingLaw, fit_sigmoid_law, sigmoid
+from osl_helpers.law import (
+    TARGET_RANGE,
+    Link,
+    Loss,
+    ObservationalScalingLaw,
+    fit_sigmoid_law,
+    link_function,
+)
 
 __all__ = [
     "ARITHMETIC_CUTOFF_FLOPS",
@@ -254,7 +261,12 @@ def split_by_models(
 
 
 class ScalarSigmoidLaw(RegressorMixin, BaseEstimator):  # type: ignore[misc]
-    """Baseline law on one scalar predictor x: E ≈ h·σ(w·x + α) (Eq. 6 with βᵀS replaced by w·x).
+    """Baseline law on one scalar predictor x: Eq. 6 with βᵀS replaced by w·x.
+
+    With the default ``link="h_sigmoid"``, Ê = (1 − h) + h·σ(w·x + α) on the
+    accuracy scale, exactly the form of
+    :class:`~osl_helpers.law.ObservationalScalingLaw`; targets may lie in
+    :data:`~osl_helpers.law.TARGET_RANGE` (below-chance values are kept).
 
     x is e.g. log10 training FLOPs (the compute scaling law the paper compares
     against), log10 parameters or the mean benchmark score. The fit uses the
@@ -302,7 +314,7 @@ class ScalarSigmoidLaw(RegressorMixin, BaseEstimator):  # type: ignore[misc]
                     "x and y label the models differently; align them first (y.loc[x.index])"
                 )
         xv = self._as_1d(x)
-        yv = check_target(y)
+        yv = check_target(y, low=TARGET_RANGE[0], high=TARGET_RANGE[1])
         if len(xv) != len(yv):
             raise LengthMismatchError(f"x has {len(xv)} values but y has {len(yv)}")
         if len(xv) < 3:
@@ -332,10 +344,10 @@ class ScalarSigmoidLaw(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         return self
 
     def predict(self, x: Any) -> FloatArray:
-        """Ê = h·σ(w·x + α)."""
+        """Ê = (1 − h) + h·σ(w·x + α) (or the chosen link)."""
         check_is_fitted(self, "coef_")
         xv = self._as_1d(x)
-        return np.asarray(self.h_ * sigmoid(self.coef_ * xv + self.intercept_), dtype=float)
+        return link_function(self.coef_ * xv + self.intercept_, self.h_, self.link)
 
 
 # --------------------------------------------------------------------------- comparison

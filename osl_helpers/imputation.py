@@ -47,7 +47,11 @@ class PCAImputer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
        ``tol`` (in standard deviations) or ``max_iter`` iterations have run —
        then :class:`~osl_helpers._validation.OSLConvergenceWarning` is issued;
     4. undo the standardisation and, if ``clip``, clip each imputed cell to
-       its benchmark's observed training range. Observed cells never change.
+       ``score_range`` (the range a score can take, [0, 1] for accuracies, as
+       the authors' code does). Observed cells never change. Clipping to the
+       *training* models' observed range instead would cap a strong held-out
+       model at the best weak model's score, which is wrong exactly where the
+       method is used: extrapolating to stronger models.
 
     ``transform`` on any rows (e.g. held-out models) keeps the fitted
     subspace fixed: a row's missing cells are filled from the least-squares
@@ -60,7 +64,8 @@ class PCAImputer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     ----------
     n_components : rank of the reconstruction (the paper uses 1).
     max_iter, tol : iteration bound and convergence tolerance of step 3.
-    clip : clip imputed cells to the training range of their column.
+    clip : clip imputed cells to ``score_range`` (no clipping when
+        ``score_range`` is ``None``).
     score_range : range the scores must lie in (fractions by default, so a
         table in percent raises :class:`~osl_helpers._validation.PercentScaleError`);
         ``None`` switches the range check off for other data.
@@ -68,7 +73,7 @@ class PCAImputer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     Fitted attributes: ``mean_``, ``scale_`` (training mean and standard
     deviation per column), ``components_`` (standardised loadings,
     n_components × T), ``center_`` (mean of the completed standardised
-    matrix), ``data_min_``, ``data_max_``, ``n_iter_`` (0 if nothing was
+    matrix), ``n_iter_`` (0 if nothing was
     missing), ``converged_``, ``feature_names_in_``, ``n_features_in_``.
 
     scikit-learn's generic estimator checks pass except those listed, with
@@ -170,8 +175,6 @@ class PCAImputer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         self.scale_ = scale
         self.center_ = z.mean(axis=0)
         self.components_ = np.linalg.svd(z - self.center_, full_matrices=False)[2][:k]
-        self.data_min_ = np.nanmin(values, axis=0)
-        self.data_max_ = np.nanmax(values, axis=0)
         self.n_iter_ = n_iter
         self.converged_ = bool(converged)
         self.feature_names_in_ = np.asarray([str(c) for c in df.columns], dtype=object)
@@ -180,8 +183,9 @@ class PCAImputer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
 
     def _finish(self, z: FloatArray, missing: BoolArray, values: FloatArray) -> FloatArray:
         out = np.where(missing, z * self.scale_ + self.mean_, values)
-        if self.clip:
-            out = np.where(missing, np.clip(out, self.data_min_, self.data_max_), out)
+        if self.clip and self.score_range is not None:
+            low, high = self.score_range
+            out = np.where(missing, np.clip(out, low, high), out)
         return np.asarray(out, dtype=float)
 
     # ------------------------------------------------------------------ transforming

@@ -1,9 +1,27 @@
-"""The observational scaling law E ≈ h·σ(βᵀS + α) (Eq. 6) and its fit.
+"""The observational scaling law of Eq. 6 and its fit.
 
-Ruan, Maddison & Hashimoto (2024) relate a downstream metric E of a model to
-its principal capabilities S (Eq. 5) through a sigmoid with a ceiling h
-(Eq. 6); P = βᵀS + α is then a single scalar capability (Eq. 7) that can be
-mapped to equivalent compute (Eq. 8, see :mod:`osl_helpers.compute`).
+Ruan, Maddison & Hashimoto (2024) relate a downstream metric of a model to its
+principal capabilities S (Eq. 5) through a sigmoid, E ≈ h·σ(βᵀS + α) with
+h ∈ [0.8, 1] (Eq. 6), where E is the normalised downstream *error*. Every
+table of this book, like the authors' code, works on the accuracy scale
+(higher is better); there Eq. 6 reads
+
+    Ê = (1 − h) + h·σ(βᵀS + α),
+
+a floor of 1 − h (e.g. a task that keeps a little accuracy by luck of the
+format) and a ceiling of 1. The authors' code writes the same curve as
+(1 − b)·σ(z) + b with b = 1 − h ∈ [0, 0.2]. P = βᵀS + α is a single scalar
+capability (Eq. 7) that can be mapped to equivalent compute (Eq. 8, see
+:mod:`osl_helpers.compute`).
+
+The three links (:data:`Link`):
+
+* ``"h_sigmoid"`` — the paper's Eq. 6 on the accuracy scale (the default);
+* ``"sigmoid"`` — h fixed at 1: Ê = σ(βᵀS + α);
+* ``"capped_sigmoid"`` — Ê = h·σ(βᵀS + α), a ceiling h *below* 1 on accuracy.
+  This is **not** the paper's law (it reads Eq. 6 on the wrong scale and
+  forbids any prediction above h); it is kept so that the book can show why
+  the distinction matters.
 """
 
 from __future__ import annotations
@@ -32,11 +50,13 @@ from osl_helpers._validation import (
 from osl_helpers.capabilities import CapabilityPCA
 
 __all__ = [
+    "TARGET_RANGE",
     "Link",
     "Loss",
     "ObservationalScalingLaw",
     "SigmoidFit",
     "fit_sigmoid_law",
+    "link_function",
     "normalize_target",
     "sigmoid",
     "sigmoid_law",
@@ -44,12 +64,18 @@ __all__ = [
 ]
 
 FloatArray = NDArray[np.float64]
-Link = Literal["sigmoid", "h_sigmoid"]
+Link = Literal["sigmoid", "h_sigmoid", "capped_sigmoid"]
 Loss = Literal["squared", "huber"]
 OnFailure = Literal["warn", "raise"]
 T = TypeVar("T", pd.Series, np.ndarray)  # type: ignore[type-arg]
 
-_LINKS = ("sigmoid", "h_sigmoid")
+_LINKS = ("sigmoid", "h_sigmoid", "capped_sigmoid")
+
+#: Range a min-max normalised target may take. Below 0 is allowed: a model that
+#: scores below chance gets a negative target, which is noise around the chance
+#: floor and is kept for the fit, as in the authors' code (−1 is a raw score of 0
+#: on a task with chance 0.5). Above 1 is not: that is a scale error.
+TARGET_RANGE: tuple[float, float] = (-1.0, 1.0)
 _LOSSES = ("squared", "huber")
 _ON_FAILURE = ("warn", "raise")
 
@@ -59,40 +85,70 @@ def sigmoid(z: Any) -> Any:
     return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=float)))
 
 
-def sigmoid_law(S: Any, beta: Any, alpha: float, h: float = 1.0) -> FloatArray:
-    """Eq. 6: Ê = h·σ(βᵀS + α) for capability scores S (models × K)."""
+def link_function(z: Any, h: float = 1.0, link: Link = "h_sigmoid") -> FloatArray:
+    """Ê as a function of the scalar capability z = P = βᵀS + α (Eq. 6, Eq. 7).
+
+    ``"h_sigmoid"``: (1 − h) + h·σ(z), the paper's Eq. 6 on the accuracy
+    scale; ``"sigmoid"``: σ(z) (h is ignored); ``"capped_sigmoid"``: h·σ(z).
+    """
+    s = sigmoid(z)
+    if link == "sigmoid":
+        return np.asarray(s, dtype=float)
+    if link == "h_sigmoid":
+        return np.asarray((1.0 - h) + h * s, dtype=float)
+    if link == "capped_sigmoid":
+        return np.asarray(h * s, dtype=float)
+    raise OSLInputError(f"unknown link {link!r}; use one of {_LINKS}")
+
+
+def sigmoid_law(
+    S: Any, beta: Any, alpha: float, h: float = 1.0, link: Link = "h_sigmoid"
+) -> FloatArray:
+    """Eq. 6 for capability scores S (models × K): Ê = (1 − h) + h·σ(βᵀS + α) by default.
+
+    See :func:`link_function` for the other links; with h = 1 all three agree.
+    """
     z = np.asarray(S, dtype=float) @ np.asarray(beta, dtype=float) + alpha
-    return np.asarray(h * sigmoid(z), dtype=float)
+    return link_function(z, h, link)
 
 
 def sigmoid_law_jacobian(
-    S: Any, beta: Any, alpha: float, h: float = 1.0, free_h: bool = True
+    S: Any,
+    beta: Any,
+    alpha: float,
+    h: float = 1.0,
+    free_h: bool = True,
+    link: Link = "h_sigmoid",
 ) -> FloatArray:
     """Analytic Jacobian of Eq. 6 with respect to (β, α[, h]).
 
-    With σ = σ(βᵀS + α): ∂Ê/∂β = h σ(1 − σ) S, ∂Ê/∂α = h σ(1 − σ), and
-    ∂Ê/∂h = σ. Returns an array models × (K + 1), plus one column for h if
-    ``free_h``.
+    With σ = σ(βᵀS + α): ∂Ê/∂β = h σ(1 − σ) S and ∂Ê/∂α = h σ(1 − σ) for both
+    free-h links; ∂Ê/∂h = σ − 1 for ``"h_sigmoid"`` (raising h lowers the
+    floor 1 − h) and σ for ``"capped_sigmoid"``. Returns an array models ×
+    (K + 1), plus one column for h if ``free_h``.
     """
     Sm = np.asarray(S, dtype=float)
     if Sm.ndim == 1:
         Sm = Sm[:, None]
     s = sigmoid(Sm @ np.asarray(beta, dtype=float) + alpha)
-    slope = h * s * (1.0 - s)
+    scale = 1.0 if link == "sigmoid" else h
+    slope = scale * s * (1.0 - s)
     cols = [slope[:, None] * Sm, slope[:, None]]
     if free_h:
-        cols.append(s[:, None])
+        cols.append((s - 1.0 if link == "h_sigmoid" else s)[:, None])
     return np.asarray(np.hstack(cols), dtype=float)
 
 
-def normalize_target(y: T, low: float = 0.0, high: float = 1.0, clip: bool = True) -> T:
-    """Rescale a raw score to [0, 1] against its floor and ceiling: (y − low) / (high − low).
+def normalize_target(y: T, low: float = 0.0, high: float = 1.0, clip: bool = False) -> T:
+    """Min-max rescale a raw score against its floor and ceiling: (y − low) / (high − low).
 
     ``low`` is the score of random guessing, e.g. 0.25 for 4-way multiple
     choice (so chance maps to 0); ``high`` the best possible score, e.g. 100
-    for BLEU or 10 for a 0–10 rating. With ``clip`` values below chance map
-    to 0 (and above ``high`` to 1). Returns the same type as ``y`` (a Series
-    keeps its index).
+    for BLEU or 10 for a 0–10 rating. A model below chance gets a negative
+    value, which is kept by default: it is noise around the chance floor, and
+    the authors fit it as it is (clipping it to 0 biases the fit upwards). With
+    ``clip`` the result is clipped to [0, 1]. Returns the same type as ``y``
+    (a Series keeps its index).
     """
     if not (np.isfinite(low) and np.isfinite(high)):
         raise OSLInputError(f"low ({low}) and high ({high}) must be finite")
@@ -136,9 +192,10 @@ def _check_options(
     return lo, hi
 
 
-def _initial_point(Z: FloatArray, y: FloatArray, h0: float) -> FloatArray:
-    # Regress logit(y/h0) on Z: exact for noise-free data that follow the law.
-    p = np.clip(y / h0, 0.02, 0.98)
+def _initial_point(Z: FloatArray, y: FloatArray, h0: float, link: str) -> FloatArray:
+    # Regress the logit of σ solved from the link on Z: exact for noise-free data.
+    sig = (y - (1.0 - h0)) / h0 if link == "h_sigmoid" else y / h0
+    p = np.clip(sig, 0.02, 0.98)
     A = np.column_stack([Z, np.ones(len(y))])
     sol, *_ = np.linalg.lstsq(A, np.log(p / (1 - p)), rcond=None)
     return np.asarray(sol, dtype=float)
@@ -154,13 +211,16 @@ def fit_sigmoid_law(
     max_nfev: int = 2000,
     on_failure: OnFailure = "warn",
 ) -> SigmoidFit:
-    """Fit y ≈ h·σ(Z·coef + intercept) on any design matrix Z (Eq. 6) by nonlinear least squares.
+    """Fit y ≈ (1 − h) + h·σ(Z·coef + intercept) on any design matrix Z (Eq. 6).
 
     ``Z`` is models × K (e.g. the capabilities S, or one column of log-FLOPs
-    for a compute baseline); a 1-D ``Z`` is one predictor. ``link="sigmoid"``
-    fixes h = 1; ``"h_sigmoid"`` fits h within ``h_bounds`` (the paper's
-    [0.8, 1]; equal bounds fix h there). ``loss="huber"`` uses scipy's Huber
-    loss with ``f_scale=huber_delta``; ``"squared"`` plain least squares.
+    for a compute baseline); a 1-D ``Z`` is one predictor. ``link="h_sigmoid"``
+    (the paper's Eq. 6 on accuracy) fits h within ``h_bounds`` (the paper's
+    [0.8, 1]; equal bounds fix h there); ``"sigmoid"`` fixes h = 1;
+    ``"capped_sigmoid"`` fits Ê = h·σ instead (see the module docstring).
+    ``loss="huber"`` minimises Σ Huber_δ(residual) with δ = ``huber_delta``
+    (scipy's Huber loss with ``f_scale=δ``, the same function as the authors'
+    code); ``"squared"`` plain least squares.
 
     The optimiser is :func:`scipy.optimize.least_squares` (trust-region
     reflective) with the analytic Jacobian of :func:`sigmoid_law_jacobian`,
@@ -195,7 +255,7 @@ def fit_sigmoid_law(
         )
 
     h0 = hi_h if free_h else h_fixed
-    x0 = _initial_point(Zm, yv, h0)
+    x0 = _initial_point(Zm, yv, h0, link)
     lower, upper = np.full(k + 1, -np.inf), np.full(k + 1, np.inf)
     if free_h:
         # Start just inside the upper bound; trf needs a strictly feasible point.
@@ -206,10 +266,10 @@ def fit_sigmoid_law(
         return theta[:k], float(theta[k]), (float(theta[k + 1]) if free_h else h_fixed)
 
     def residuals(theta: FloatArray) -> FloatArray:
-        return np.asarray(sigmoid_law(Zm, *split(theta)) - yv, dtype=float)
+        return np.asarray(sigmoid_law(Zm, *split(theta), link=link) - yv, dtype=float)
 
     def jacobian(theta: FloatArray) -> FloatArray:
-        return sigmoid_law_jacobian(Zm, *split(theta), free_h=free_h)
+        return sigmoid_law_jacobian(Zm, *split(theta), free_h=free_h, link=link)
 
     res = least_squares(
         residuals,
@@ -231,14 +291,19 @@ def fit_sigmoid_law(
 
 
 class ObservationalScalingLaw(RegressorMixin, BaseEstimator):  # type: ignore[misc]
-    """Predict a downstream metric from benchmark scores: E ≈ h·σ(βᵀS + α) (Eq. 6).
+    """Predict a downstream metric from benchmark scores by Eq. 6.
 
     ``fit(X, y)`` fits :class:`~osl_helpers.capabilities.CapabilityPCA`
     (imputation, then K = ``n_components`` capabilities S) on the training
     models' benchmark scores X only, then β, α and h by
-    :func:`fit_sigmoid_law` on S. ``predict`` returns Ê on the scale of y;
-    targets must lie in ``target_range`` (default [0, 1]: normalise raw
-    scores with :func:`normalize_target`). ``link="sigmoid"`` fixes h = 1;
+    :func:`fit_sigmoid_law` on S. ``predict`` returns Ê on the scale of y:
+    with the default ``link="h_sigmoid"`` that is the paper's Eq. 6 read on
+    accuracy, Ê = (1 − h) + h·σ(βᵀS + α) with h ∈ ``h_bounds`` (the paper's
+    [0.8, 1]); ``link="sigmoid"`` fixes h = 1; ``"capped_sigmoid"`` is the
+    pitfall Ê = h·σ (module docstring). Targets are min-max normalised scores
+    (:func:`normalize_target`) in ``target_range`` (default
+    :data:`TARGET_RANGE`, [−1, 1]: below-chance models are negative and kept;
+    percentages raise :class:`~osl_helpers._validation.PercentScaleError`).
     ``loss="huber"`` down-weights outlying models (``huber_delta`` is the
     residual size at which the loss turns linear).
 
@@ -264,7 +329,7 @@ class ObservationalScalingLaw(RegressorMixin, BaseEstimator):  # type: ignore[mi
         huber_delta: float = 1.0,
         impute: bool = True,
         impute_components: int = 1,
-        target_range: tuple[float, float] = (0.0, 1.0),
+        target_range: tuple[float, float] = TARGET_RANGE,
         max_nfev: int = 2000,
         on_failure: OnFailure = "warn",
         score_range: tuple[float, float] | None = (0.0, 1.0),
@@ -348,17 +413,17 @@ class ObservationalScalingLaw(RegressorMixin, BaseEstimator):  # type: ignore[mi
         return pd.Series(P, index=S.index, name="P")
 
     def predict_from_capability(self, P: Any) -> Any:
-        """Ê = h·σ(P) for given scalar capabilities P (a Series keeps its index)."""
+        """Ê for given scalar capabilities P, e.g. (1 − h) + h·σ(P) (a Series keeps its index)."""
         check_is_fitted(self, "beta_")
-        out = np.asarray(self.h_ * sigmoid(np.asarray(P, dtype=float)), dtype=float)
+        out = link_function(np.asarray(P, dtype=float), self.h_, self.link)
         if isinstance(P, pd.Series):
             return pd.Series(out, index=P.index, name="E_hat")
         return out
 
     def predict(self, X: Any) -> Any:
-        """Ê = h·σ(βᵀS + α) (Eq. 6): a Series indexed like X if X is a DataFrame, else an array."""
+        """Ê of Eq. 6 at P = βᵀS + α: a Series indexed like X if X is a DataFrame, else an array."""
         P = self.capability_score(X)
-        out = np.asarray(self.h_ * sigmoid(P.to_numpy()), dtype=float)
+        out = link_function(P.to_numpy(), self.h_, self.link)
         if isinstance(X, pd.DataFrame):
             return pd.Series(out, index=X.index, name="E_hat")
         return out

@@ -4,9 +4,9 @@ By default every family f shares the compute slope θ of each capability and
 differs only in its efficiency offset v_f (Eq. 4): S_k = θ_k log10 C + v_{f,k}
 (``slope_spread`` > 0 gives each family its own slopes θ_f). Benchmark
 scores are a low-rank linear map of the capabilities plus noise (Eq. 5:
-B ≈ μ + S γ), and the downstream target follows the law of Eq. 6:
-E = h σ(βᵀS + α) + noise. Because θ, v_f, γ, β, α and h are known, tests can
-check that the method recovers them, and that a fit on compute alone fails
+B ≈ μ + S γ), and the downstream target follows the law of Eq. 6 on the
+accuracy scale, E = (1 − h) + h·σ(βᵀS + α) + noise. Because θ, v_f, γ, β, α
+and h are known, tests can check that the method recovers them, and that a fit on compute alone fails
 when families differ in efficiency.
 """
 
@@ -19,7 +19,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from osl_helpers._validation import OSLInputError
-from osl_helpers.law import sigmoid
+from osl_helpers.law import link_function
 
 __all__ = ["SyntheticWorld", "make_synthetic"]
 
@@ -37,7 +37,7 @@ class SyntheticWorld:
     ``theta``: the shared compute slopes (K); ``theta_f``: each family's
     slopes (families × K, equal to ``theta`` unless ``slope_spread`` > 0);
     ``v``: efficiency offsets v_f (families × K); ``beta`` (K), ``alpha``,
-    ``h``: the true law E = h·σ(βᵀS + α).
+    ``h``: the true law E = (1 − h) + h·σ(βᵀS + α).
     """
 
     frame: pd.DataFrame
@@ -137,7 +137,7 @@ def make_synthetic(
     beta = rng.normal(0.0, 1.0, k)
     beta[0] = abs(beta[0]) + 1.0  # the target improves with general capability
     alpha = -float(np.median(S @ beta))
-    e_true = h * sigmoid(S @ beta + alpha)
+    e_true = link_function(S @ beta + alpha, h)  # Eq. 6 on accuracy: floor 1 − h
     e = np.clip(e_true + target_noise * rng.normal(size=n), 0.0, 1.0)
 
     benchmarks = [f"bench-{j + 1}" for j in range(t)]

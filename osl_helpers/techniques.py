@@ -6,7 +6,7 @@ self-consistency), each on the same weak models, and draw the three fitted
 sigmoids against Llama-2-equivalent FLOPs. Because every law is linear in the
 reference family's log compute x before the link (Eqs. 7–8),
 
-    P_t = w_t·x + b_t,    Ê_t(x) = h_t·σ(w_t·x + b_t),
+    P_t = w_t·x + b_t,    Ê_t(x) = (1 − h_t) + h_t·σ(w_t·x + b_t),
 
 the curves of different techniques can be evaluated on one common grid of x,
 and so can their differences (the gain of one technique over another) and the
@@ -116,8 +116,9 @@ def _reference(fit: TaskFit) -> tuple[float, float]:
     return fit.reference
 
 
-def _curve(h: float, slope: float, intercept: float, x: Any) -> FloatArray:
-    return np.asarray(h * sigmoid(slope * np.asarray(x, dtype=float) + intercept), dtype=float)
+def _curve(law: ObservationalScalingLaw, slope: float, intercept: float, x: Any) -> FloatArray:
+    P = slope * np.asarray(x, dtype=float) + intercept
+    return np.asarray(law.predict_from_capability(P), dtype=float)
 
 
 def _curve_slope(h: float, slope: float, intercept: float, x: Any) -> FloatArray:
@@ -126,13 +127,13 @@ def _curve_slope(h: float, slope: float, intercept: float, x: Any) -> FloatArray
 
 
 def law_on_axis(fit: TaskFit, x: Any) -> FloatArray:
-    """Ê(x) = h·σ(w_f·x + b_f): the fitted law (Eq. 6) as a function of reference-equivalent compute.
+    """Ê(x) = (1 − h) + h·σ(w_f·x + b_f): the fitted law (Eq. 6) against reference-equivalent compute.
 
     ``x`` is log10 FLOPs of the reference family (Eq. 8 inverted: P = w_f·x + b_f,
     Eq. 7), so a model placed at its f-equivalent compute lies exactly on this curve.
     """
     slope, intercept = _reference(fit)
-    return _curve(fit.law.h_, slope, intercept, x)
+    return _curve(fit.law, slope, intercept, x)
 
 
 def law_slope_on_axis(fit: TaskFit, x: Any) -> FloatArray:
@@ -414,8 +415,8 @@ class BootstrapLaw:
     intercept: float
 
     def on_axis(self, x: Any) -> FloatArray:
-        """Ê(x) = h·σ(w_f·x + b_f) for this replicate (see :func:`law_on_axis`)."""
-        return _curve(self.law.h_, self.slope, self.intercept, x)
+        """Ê(x) = (1 − h) + h·σ(w_f·x + b_f) for this replicate (see :func:`law_on_axis`)."""
+        return _curve(self.law, self.slope, self.intercept, x)
 
 
 def bootstrap_laws(

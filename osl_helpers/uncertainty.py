@@ -25,7 +25,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from osl_helpers._validation import NotEnoughModelsError, OSLConvergenceWarning, OSLInputError
-from osl_helpers.law import ObservationalScalingLaw
+from osl_helpers.law import TARGET_RANGE, ObservationalScalingLaw
 
 __all__ = [
     "BootstrapResult",
@@ -130,7 +130,8 @@ def bootstrap_law(
         pred = np.asarray(law.predict(X_new), dtype=float)
         resid = yb.to_numpy() - np.asarray(law.predict(Xb), dtype=float)
         draws[b] = pred
-        noisy[b] = np.clip(pred + rng.choice(resid, size=len(pred)), 0.0, 1.0)
+        # A simulated observation: below-chance (negative) scores are possible, above 1 not.
+        noisy[b] = np.clip(pred + rng.choice(resid, size=len(pred)), *TARGET_RANGE)
     return BootstrapResult(X_new.index, draws, noisy, failed, seed)
 
 

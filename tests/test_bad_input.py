@@ -95,8 +95,8 @@ def test_nan_target(data: Data) -> None:
 
 def test_out_of_range_target(data: Data) -> None:
     X, y = data
-    with pytest.raises(v.TargetRangeError, match=r"outside \[0, 1\]"):
-        Law().fit(X, y - 0.5)
+    with pytest.raises(v.TargetRangeError, match=r"outside \[-1, 1\]"):
+        Law().fit(X, y - 1.5)
 
 
 def test_target_in_percent(data: Data) -> None:

@@ -149,7 +149,7 @@ def test_metrics() -> None:
 def test_scalar_law_recovers_a_planted_sigmoid() -> None:
     x = np.linspace(20.0, 25.0, 40)
     w, a, h = 1.3, -29.0, 0.9
-    y = h * sigmoid(w * x + a)
+    y = (1 - h) + h * sigmoid(w * x + a)  # Eq. 6 on accuracy: floor 1 − h
     law = ScalarSigmoidLaw().fit(x, y)
     assert law.coef_ == pytest.approx(w, rel=1e-4)
     assert law.intercept_ == pytest.approx(a, rel=1e-4)

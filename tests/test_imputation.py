@@ -102,23 +102,41 @@ def test_complete_matrix_needs_no_iteration(B: pd.DataFrame) -> None:
 # --------------------------------------------------------------------------- clipping
 
 
-def test_imputed_cells_are_clipped_to_the_training_range() -> None:
+def test_imputed_cells_are_clipped_to_the_score_range() -> None:
     full, _ = _rank_one(5, n=30, t=5)
-    top = int(np.argmax(full[:, 1]))
+    top, col = np.unravel_index(int(np.argmax(full)), full.shape)  # the best score of all
     holes = full.copy()
-    holes[top, 1] = np.nan  # the largest value of column 1: its guess exceeds the rest
-    unclipped = osl.PCAImputer(clip=False, tol=1e-12, max_iter=10_000).fit_transform(holes)
-    imp = osl.PCAImputer(clip=True, tol=1e-12, max_iter=10_000)
-    clipped = imp.fit_transform(holes)
-    observed_max = np.nanmax(holes[:, 1])
-    assert unclipped[top, 1] > observed_max  # the case the clip is for
-    assert clipped[top, 1] == pytest.approx(observed_max)
-    assert np.all(clipped >= imp.data_min_ - 1e-15) and np.all(clipped <= imp.data_max_ + 1e-15)
+    holes[top, col] = np.nan
+    ceiling = float(np.nanmax(holes))  # a score range that every observed cell respects
+    free = osl.PCAImputer(clip=False, tol=1e-12, max_iter=10_000, score_range=None)
+    guess = free.fit_transform(holes)[top, col]
+    clipped = osl.PCAImputer(clip=True, tol=1e-12, max_iter=10_000, score_range=(0.0, ceiling))
+    capped = clipped.fit_transform(holes)
+    assert guess > ceiling  # the case the clip is for: the guess leaves the score range
+    assert capped[top, col] == pytest.approx(ceiling)
+    observed = ~np.isnan(holes)
+    np.testing.assert_array_equal(capped[observed], holes[observed])
 
 
-def test_paper_imputations_lie_in_the_training_range(B: pd.DataFrame) -> None:
+def test_held_out_model_is_not_capped_at_the_best_training_score() -> None:
+    # A strong held-out model with a hole must be extrapolated, not clipped to the
+    # best weak model's score (the paper's use case: predicting stronger models).
+    full, _ = _rank_one(3, n=30, t=5, frac=0.0)
+    order = np.argsort(full.sum(axis=1))
+    weak, strong = full[order[:-1]], full[order[-1:]].copy()
+    truth = strong[0, 2]
+    strong[0, 2] = np.nan
+    imp = osl.PCAImputer(n_components=1).fit(weak)
+    got = imp.transform(strong)[0, 2]
+    assert truth > weak[:, 2].max()
+    assert got == pytest.approx(truth, abs=1e-9)
+
+
+def test_paper_imputations_lie_in_the_score_range(B: pd.DataFrame) -> None:
     filled = osl.PCAImputer().fit_transform(B)
-    assert ((filled >= B.min()) & (filled <= B.max())).to_numpy().all()
+    assert ((filled >= 0.0) & (filled <= 1.0)).to_numpy().all()
+    observed = B.notna()
+    pd.testing.assert_frame_equal(filled[observed], B[observed])
 
 
 # --------------------------------------------------------------------------- held-out rows

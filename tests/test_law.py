@@ -14,7 +14,14 @@ from test_imputation import COMMON_EXCEPTIONS, run_checks
 
 import osl_helpers as osl
 from osl_helpers import _validation as v
-from osl_helpers.law import Link, fit_sigmoid_law, sigmoid, sigmoid_law, sigmoid_law_jacobian
+from osl_helpers.law import (
+    Link,
+    fit_sigmoid_law,
+    link_function,
+    sigmoid,
+    sigmoid_law,
+    sigmoid_law_jacobian,
+)
 
 BETA = np.array([1.5, -0.8, 0.5])
 ALPHA, H = -0.3, 0.9
@@ -23,7 +30,7 @@ ALPHA, H = -0.3, 0.9
 def law_data(
     seed: int, n: int = 80, noise: float = 0.01, h: float = H
 ) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[type-arg]
-    """Capabilities S ~ N(0, I), y = h σ(βᵀS + α) + noise, clipped to [0, 1]."""
+    """Capabilities S ~ N(0, I), y = (1 − h) + h σ(βᵀS + α) + noise, clipped to [0, 1]."""
     rng = np.random.default_rng(seed)
     S = rng.normal(size=(n, 3))
     y = sigmoid_law(S, BETA, ALPHA, h) + noise * rng.normal(size=n)
@@ -44,7 +51,7 @@ def planted_world(
     X = 0.5 + S @ gamma + 0.002 * rng.normal(size=(n, t))
     beta = np.array([20.0, -25.0, 30.0])
     w = beta @ gamma
-    y = H * sigmoid(S @ beta - 0.5) + 0.005 * rng.normal(size=n)
+    y = (1 - H) + H * sigmoid(S @ beta - 0.5) + 0.005 * rng.normal(size=n)
     frame = pd.DataFrame(X, columns=[f"b{j}" for j in range(t)], index=[f"m{i}" for i in range(n)])
     if missing:
         holes = rng.random(frame.shape) < missing
@@ -62,6 +69,45 @@ def test_fit_recovers_planted_parameters() -> None:
     assert intercept == pytest.approx(ALPHA, abs=0.03)
     assert h == pytest.approx(H, abs=0.01)
     assert result.status > 0
+
+
+def test_eq6_is_a_floor_on_accuracy() -> None:
+    # Eq. 6 bounds the error E ≤ h, so accuracy 1 − E has a floor 1 − h and reaches 1;
+    # the authors' code writes the same curve as (1 − b)·σ + b with b = 1 − h.
+    z = np.array([-50.0, 0.0, 50.0])
+    b = 0.15
+    np.testing.assert_allclose(link_function(z, 1 - b), (1 - b) * sigmoid(z) + b)
+    np.testing.assert_allclose(link_function(z, 0.85), [0.15, 0.575, 1.0])
+    np.testing.assert_allclose(link_function(z, 0.85, "capped_sigmoid"), [0.0, 0.425, 0.85])
+    np.testing.assert_allclose(link_function(z, 0.85, "sigmoid"), [0.0, 0.5, 1.0])
+    with pytest.raises(v.OSLInputError, match="unknown link"):
+        link_function(z, 0.9, "ceiling")  # type: ignore[arg-type]
+
+
+def test_the_two_readings_extrapolate_differently() -> None:
+    # Weak models only: the capped reading forbids any prediction above its h.
+    S, y = law_data(8, n=120, noise=0.01, h=0.85)
+    weak = S[:, 0] < 0.5
+    paper = fit_sigmoid_law(S[weak], y[weak], link="h_sigmoid")
+    capped = fit_sigmoid_law(S[weak], y[weak], link="capped_sigmoid")
+    strong = sigmoid_law(S[~weak], paper.coef, paper.intercept, paper.h)
+    strong_capped = sigmoid_law(S[~weak], capped.coef, capped.intercept, capped.h, "capped_sigmoid")
+    err = float(np.mean((strong - y[~weak]) ** 2))
+    err_capped = float(np.mean((strong_capped - y[~weak]) ** 2))
+    assert err < err_capped
+    assert paper.h == pytest.approx(0.85, abs=0.03)
+
+
+def test_targets_below_chance_are_accepted() -> None:
+    X, y, _ = planted_world(15)
+    y = y - 0.1  # some models now sit below the chance floor (negative min-max target)
+    assert (y < 0).any()
+    law = osl.ObservationalScalingLaw(n_components=2).fit(X, y)
+    assert law.converged_
+    with pytest.raises(v.PercentScaleError, match="percentage"):
+        osl.ObservationalScalingLaw(n_components=2).fit(X, (y + 0.1) * 100)
+    with pytest.raises(v.TargetRangeError, match="outside"):
+        osl.ObservationalScalingLaw(n_components=2).fit(X, y - 2.0)
 
 
 def test_plain_sigmoid_fixes_h_to_one() -> None:
@@ -102,21 +148,22 @@ def test_huber_with_a_large_delta_is_least_squares() -> None:
     np.testing.assert_allclose(hub.coef, sq.coef, atol=1e-6)
 
 
+@pytest.mark.parametrize("link", ["h_sigmoid", "capped_sigmoid"])
 @pytest.mark.parametrize("free_h", [True, False])
-def test_analytic_jacobian_matches_finite_differences(free_h: bool) -> None:
+def test_analytic_jacobian_matches_finite_differences(free_h: bool, link: Link) -> None:
     rng = np.random.default_rng(5)
     S = rng.normal(size=(25, 3))
     theta = np.array([0.7, -1.2, 0.4, 0.3, 0.85])
     n_par = 5 if free_h else 4
 
     def f(t: np.ndarray) -> np.ndarray:
-        return sigmoid_law(S, t[:3], t[3], t[4] if free_h else theta[4])
+        return sigmoid_law(S, t[:3], t[3], t[4] if free_h else theta[4], link=link)
 
     eps = 1e-6
     fd = np.column_stack(
         [(f(theta + eps * e) - f(theta - eps * e)) / (2 * eps) for e in np.eye(5)[:n_par]]
     )
-    J = sigmoid_law_jacobian(S, theta[:3], theta[3], theta[4], free_h=free_h)
+    J = sigmoid_law_jacobian(S, theta[:3], theta[3], theta[4], free_h=free_h, link=link)
     assert J.shape == (25, n_par)
     np.testing.assert_allclose(J, fd, atol=1e-6)
 
@@ -152,15 +199,23 @@ def test_non_convergence_warns_or_raises() -> None:
 
 
 @settings(max_examples=20, deadline=None)
-@given(seed=st.integers(0, 10_000), link=st.sampled_from(["sigmoid", "h_sigmoid"]))
-def test_fitted_law_predicts_within_zero_and_h(seed: int, link: Link) -> None:
+@given(
+    seed=st.integers(0, 10_000),
+    link=st.sampled_from(["sigmoid", "h_sigmoid", "capped_sigmoid"]),
+)
+def test_fitted_law_predicts_between_its_floor_and_ceiling(seed: int, link: Link) -> None:
     # The pure fit on noisy data, evaluated far outside the training capabilities
-    # (|S| ~ 10): predictions stay in [0, h] and h never exceeds 1.
+    # (|S| ~ 10): Eq. 6 keeps predictions in [1 − h, 1]; the capped reading in [0, h].
     S, y = law_data(seed, n=40, noise=0.05)
     fit = fit_sigmoid_law(S, y, link=link)
     S_new = np.random.default_rng(seed + 1).normal(scale=10, size=(50, 3))
-    pred = sigmoid_law(S_new, fit.coef, fit.intercept, fit.h)
-    assert np.all(pred >= 0) and np.all(pred <= fit.h) and fit.h <= 1.0
+    pred = sigmoid_law(S_new, fit.coef, fit.intercept, fit.h, link=link)
+    low, high = {"sigmoid": (0.0, 1.0), "h_sigmoid": (1 - fit.h, 1.0)}.get(link, (0.0, fit.h))
+    assert 0.8 <= fit.h <= 1.0
+    assert np.all(pred >= low - 1e-12) and np.all(pred <= high + 1e-12)
+    # Far above the training capabilities the paper's law reaches 1; the capped one cannot.
+    top = sigmoid_law(S_new, fit.coef, fit.intercept, fit.h, link=link).max()
+    assert top <= fit.h + 1e-12 if link == "capped_sigmoid" else top > 0.99
 
 
 # --------------------------------------------------------------------------- the estimator
@@ -229,8 +284,9 @@ def test_normalize_target() -> None:
     y = pd.Series([0.25, 0.625, 1.0, 0.1], index=list("abcd"))
     out = osl.normalize_target(y, low=0.25)
     assert isinstance(out, pd.Series) and out.index.equals(y.index)
-    np.testing.assert_allclose(out, [0.0, 0.5, 1.0, 0.0])
-    assert osl.normalize_target(y, low=0.25, clip=False)["d"] == pytest.approx(-0.2)
+    # Below chance stays negative by default (the authors fit it unclipped).
+    np.testing.assert_allclose(out, [0.0, 0.5, 1.0, -0.2])
+    assert osl.normalize_target(y, low=0.25, clip=True)["d"] == 0.0
     bleu = osl.normalize_target(np.array([0.0, 50.0, 100.0]), high=100.0)
     assert isinstance(bleu, np.ndarray)
     np.testing.assert_allclose(bleu, [0.0, 0.5, 1.0])

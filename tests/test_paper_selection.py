@@ -66,20 +66,17 @@ def test_recommendation_pools() -> None:
 
 
 def test_authors_picks_reproduce_with_their_settings(authors) -> None:
-    pool, table = authors
-    # Exact match of the chosen families; tolerance: none, except the one near-tie below.
-    differ = set(table.loc[~table["same"], "budget"])
-    assert differ == ({24} if pool == "all" else set())
-    # Where they differ, the authors' pick is within 0.1% of our optimum (a near-tie).
-    assert (table["gap"] >= -1e-12).all()
-    assert table["gap"].max() < 1e-3
+    _, table = authors
+    # Exact match of the chosen families at every budget of both pools; tolerance: none.
+    assert table["same"].all(), table.loc[~table["same"], "budget"].tolist()
+    assert table["gap"].abs().max() < 1e-12
 
 
 def test_authors_criterion_values_reproduce(authors) -> None:
     _, table = authors
-    # The guide prints V to two decimals; small imputation differences remain: tol 0.5%.
-    dev = (table["reproduced_V"] / table["authors_V"] - 1.0).abs()
-    assert dev.max() < 5e-3
+    # The guide prints V to two decimals: exact to that precision.
+    dev = (table["reproduced_V"] - table["authors_V"]).abs()
+    assert dev.max() <= 0.005 + 1e-9
     assert (table["reproduced_V"] <= table["authors_V_here"] * (1 + 1e-12)).all()
 
 

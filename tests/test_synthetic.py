@@ -116,7 +116,8 @@ def test_benchmark_weights_recovered() -> None:
 def test_true_p_and_parameters_are_consistent(world) -> None:
     P = world.P
     assert P.index.equals(world.frame.index)
-    np.testing.assert_allclose(world.h * sigmoid_np(P.to_numpy()), world.frame["E_true"])
+    E_true = (1 - world.h) + world.h * sigmoid_np(P.to_numpy())  # Eq. 6 on accuracy
+    np.testing.assert_allclose(E_true, world.frame["E_true"])
     # Parameters follow C = 6·N·D with D = 20·N tokens.
     logc = osl.compute.log10_training_flops(
         10 ** world.frame["log10_params"], 20 * 10 ** world.frame["log10_params"]
