@@ -201,3 +201,13 @@ def test_the_books_split_is_the_authors_split(entry: dict[str, Any]) -> None:
         assert book_test <= authors_test
     else:
         assert book_test == authors_test
+
+
+def test_the_package_serves_the_same_reference() -> None:
+    table = osl.setups.authors_reference()
+    assert len(table) == len(SETUPS)
+    for entry in SETUPS:
+        row = table.loc[(entry["key"], entry["predictor"])]
+        assert row["mse"] == entry["mse_converged"] and row["mse_as_run"] == entry["mse_as_run"]
+        assert (row["n_train"], row["n_test"]) == SIZES[(entry["key"], entry["predictor"])]
+        assert row["published"] == entry["published"]

@@ -12,7 +12,13 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-WATCHED = ["osl_helpers/**/*.py", "requirements.txt", "data/registry.txt", "references.bib"]
+WATCHED = [
+    "osl_helpers/**/*.py",
+    "requirements.txt",
+    "data/registry.txt",
+    "tests/data/authors_parity.json",
+    "references.bib",
+]
 
 
 def fingerprint() -> str:
