@@ -79,7 +79,7 @@ def test_leave_one_out_humaneval_is_hard_arc_is_easy(B: pd.DataFrame) -> None:
     # Exercise ex-lowrank-loo: TruthfulQA is the least improved over its column mean.
     ratios = {c: (r := rmse(c))["PCA rank 1"] / r["column mean"] for c in osl.BENCHMARKS}
     assert max(ratios, key=ratios.__getitem__) == "TruthfulQA"
-    assert min(ratios, key=ratios.__getitem__) == "MMLU"
+    assert min(ratios, key=ratios.__getitem__) == "ARC-C"
 
 
 def test_code_models_score_above_their_imputed_humaneval(B: pd.DataFrame) -> None:
@@ -157,8 +157,9 @@ def test_against_sampling_noise(versus: dict[str, pd.DataFrame]) -> None:
         assert pct[s]["angle_PC-1"] < 0.95  # inside the central 90% of the null
         assert pct[s]["theta_3"] >= 0.95  # beyond the 95th percentile
         assert pct[s]["share_lost"] >= 0.95
-    assert pct["extended"]["theta_2"] < 0.95
-    assert pct["extended"]["theta_1"] < 0.95  # "at the upper edge of the noise"
+    assert pct["extended"]["theta_2"] < 0.95  # "within the noise"
+    assert pct["extended"]["theta_1"] > 0.95  # "beyond it ... a real but small tilt"
+    assert versus["extended"].at["theta_1", "observed"] < 5  # small in absolute terms
     assert pct["preregistered"]["theta_1"] > 0.95
     assert pct["preregistered"]["theta_2"] > 0.95
 
