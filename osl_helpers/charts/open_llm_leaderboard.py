@@ -161,6 +161,7 @@ def capability_density(
             opacity=alt.Opacity(
                 field="models", type="quantitative", title="models per cell",
                 scale=alt.Scale(type="log", range=[0.07, 0.8]),
+                legend=alt.Legend(orient="bottom", direction="horizontal"),
             ),
             tooltip=cell_tips,
         )
@@ -177,7 +178,8 @@ def capability_density(
     colors = category_scale([g for g in groups if g not in muted])
     palette = list(colors.range) if colors.range is not alt.Undefined else []
     scale = alt.Scale(domain=groups, range=palette + [MUTED] * (len(groups) - len(palette)))
-    legend = alt.Legend(labelLimit=0, symbolOpacity=1)
+    # Below the plot: long type names would otherwise be cut at the page edge.
+    legend = alt.Legend(labelLimit=0, symbolOpacity=1, orient="bottom", columns=4)
     tips = tooltips(points, [model, group, date, x, y, *extra_tooltip], {x: xt, y: yt})
     muted_pts = alt.FieldOneOfPredicate(field=group, oneOf=[g for g in groups if g in muted])
     layers.append(
