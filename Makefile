@@ -58,6 +58,7 @@ bench: setup data
 	$(PY) benchmarks/bench_fit.py
 	$(PY) benchmarks/bench_bootstrap.py
 	$(PY) benchmarks/bench_selection.py
+	$(PY) benchmarks/bench_leaderboard_scale.py
 
 clean:
 	rm -rf _build _assets/vendor node_modules

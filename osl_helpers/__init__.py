@@ -64,6 +64,7 @@ from osl_helpers.data import (
     load_emergent,
     load_instruct_benchmarks,
     load_leaderboard_v2,
+    load_open_llm_leaderboard,
     load_post_training,
     load_sub10b_benchmarks,
 )
@@ -126,6 +127,7 @@ __all__ = [
     "load_emergent",
     "load_instruct_benchmarks",
     "load_leaderboard_v2",
+    "load_open_llm_leaderboard",
     "load_post_training",
     "load_sub10b_benchmarks",
     "load_task",

@@ -23,7 +23,7 @@ from osl_helpers._validation import (
     as_score_frame,
     check_int,
 )
-from osl_helpers.imputation import PCAImputer
+from osl_helpers.imputation import PCAImputer, principal_axes
 
 __all__ = ["CapabilityPCA", "orient_components", "pc_names"]
 
@@ -177,7 +177,7 @@ class CapabilityPCA(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         scale = values.std(axis=0) if self.standardize else np.ones(t)
         scale = np.where(scale > 0, scale, 1.0)
         z = (values - mean) / scale
-        _, s, vt = np.linalg.svd(z, full_matrices=False)
+        s, vt = principal_axes(z)
         var = s**2 / (n - 1)
         total = float(var.sum())
         names = list(self.feature_names_in_)

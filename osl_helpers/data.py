@@ -13,6 +13,12 @@ commit and checks the sha256 of every file on every path it can take:
 Any failure raises :class:`DataFetchError`, which names the file, the expected
 and actual hash and what to do about it.
 
+A second family of tables, the final Open LLM Leaderboard v1 and v2 exported
+by ``fboulnois/llm-leaderboard-csv`` (MPL-2.0), goes through the same
+mechanism with its own pinned commit and its own variables
+``OSL_OLL_DATA_DIR`` and ``OSL_OLL_DATA_URL`` (see :data:`SOURCES`);
+:func:`load_open_llm_leaderboard` reads it.
+
 Every loader validates what it returns (required columns, unique model names,
 scores in their documented range) and raises :class:`DataValidationError`
 otherwise.
@@ -36,9 +42,15 @@ __all__ = [
     "CODE_FAMILIES",
     "COMMIT",
     "DEFAULT_BASE_URL",
+    "OLL_COMMIT",
+    "OLL_FILES",
+    "OLL_MODEL_TYPES",
+    "OLL_TASKS",
     "PAPER_FAMILIES",
     "PREREGISTERED_MODELS",
+    "SOURCES",
     "DataFetchError",
+    "DataSource",
     "DataValidationError",
     "Subset",
     "fetch_all",
@@ -49,15 +61,58 @@ __all__ = [
     "load_emergent",
     "load_instruct_benchmarks",
     "load_leaderboard_v2",
+    "load_open_llm_leaderboard",
     "load_post_training",
     "load_sub10b_benchmarks",
+    "normalize_model_type",
     "registry",
+    "source_of",
     "subset_summary",
     "validate_scores",
 ]
 
 COMMIT = "4d6e1e43fd2635d04654aa77d1df9d5266ea0382"
 DEFAULT_BASE_URL = f"https://raw.githubusercontent.com/ryoungj/ObsScaling/{COMMIT}/eval_results/"
+#: Commit of ``fboulnois/llm-leaderboard-csv`` (tag v1.3.0) holding the final Open LLM
+#: Leaderboard v1 and v2 tables.
+OLL_COMMIT = "b2d67d9157535832a3adb35773f3a7c49425059a"
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """One family of pinned tables: where it is downloaded from and how to redirect it.
+
+    ``dir_env`` names the environment variable of a local folder holding the
+    files (authoritative when set), ``url_env`` the one that overrides the
+    download base URL.
+    """
+
+    key: str
+    repository: str
+    commit: str
+    folder: str
+    licence: str
+    dir_env: str
+    url_env: str
+
+    @property
+    def base_url(self) -> str:
+        """``https://raw.githubusercontent.com/<repository>/<commit>/<folder>``."""
+        return f"https://raw.githubusercontent.com/{self.repository}/{self.commit}/{self.folder}"
+
+
+#: The table families of the registry. A registry line without a URL belongs to
+#: the paper's tables; a line with a URL to the source whose base URL it starts with.
+SOURCES: dict[str, DataSource] = {
+    "obsscaling": DataSource(
+        "obsscaling", "ryoungj/ObsScaling", COMMIT, "eval_results/", "Apache-2.0",
+        "OSL_DATA_DIR", "OSL_DATA_URL",
+    ),
+    "oll": DataSource(
+        "oll", "fboulnois/llm-leaderboard-csv", OLL_COMMIT, "csv/", "MPL-2.0",
+        "OSL_OLL_DATA_DIR", "OSL_OLL_DATA_URL",
+    ),
+}  # fmt: skip
 
 #: The eight standard benchmarks of the base-model table (columns of B).
 BENCHMARKS: list[str] = [
@@ -143,19 +198,46 @@ def _registry_text() -> str:
     )
 
 
-def registry() -> dict[str, str]:
-    """Return ``{file name: sha256 hex digest}`` for the pinned tables."""
-    out: dict[str, str] = {}
+def _registry_entries() -> dict[str, tuple[str, DataSource]]:
+    """``{file name: (sha256, source)}`` from the registry (pooch's format, optional URL)."""
+    out: dict[str, tuple[str, DataSource]] = {}
     for line in _registry_text().splitlines():
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        name, digest = line.split()
+        fields = line.split()
+        if len(fields) not in (2, 3):
+            raise DataFetchError(f"Malformed registry line: {line!r}")
+        name, digest = fields[:2]
         algo, _, value = digest.partition(":")
         if algo != "sha256" or len(value) != 64:
             raise DataFetchError(f"Malformed registry line for {name!r}: {digest!r}")
-        out[name] = value.lower()
+        source = SOURCES["obsscaling"]
+        if len(fields) == 3:
+            found = [s for s in SOURCES.values() if fields[2] == s.base_url + name]
+            if not found:
+                raise DataFetchError(
+                    f"Registry line for {name!r}: URL {fields[2]!r} is not a pinned source "
+                    f"({', '.join(s.base_url for s in SOURCES.values())})"
+                )
+            source = found[0]
+        out[name] = (value.lower(), source)
     return out
+
+
+def registry() -> dict[str, str]:
+    """Return ``{file name: sha256 hex digest}`` for the pinned tables (every source)."""
+    return {name: digest for name, (digest, _) in _registry_entries().items()}
+
+
+def source_of(name: str) -> DataSource:
+    """The :class:`DataSource` a registered file comes from."""
+    entries = _registry_entries()
+    if name not in entries:
+        raise DataFetchError(
+            f"{name!r} is not in the data registry; known files: {sorted(entries)}"
+        )
+    return entries[name][1]
 
 
 def _sha256(path: Path) -> str:
@@ -166,13 +248,14 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _cache_dir() -> Path:
+def _cache_dir(source: DataSource | None = None) -> Path:
     env = os.environ.get("OSL_DATA_CACHE")
     if env:
         return Path(env).expanduser()
     import pooch
 
-    return Path(pooch.os_cache("osl_helpers")) / COMMIT[:12]
+    commit = COMMIT if source is None else source.commit
+    return Path(pooch.os_cache("osl_helpers")) / commit[:12]
 
 
 def _verify(path: Path, name: str, expected: str, where: str, remedy: str) -> Path:
@@ -189,27 +272,30 @@ def fetch_file(name: str) -> Path:
     """Return a local, hash-verified path to the pinned table ``name``.
 
     Looks in ``$OSL_DATA_DIR``, then the user cache, then downloads from
-    ``$OSL_DATA_URL`` (default :data:`DEFAULT_BASE_URL`) into the cache.
+    ``$OSL_DATA_URL`` (default :data:`DEFAULT_BASE_URL`) into the cache. Files of
+    another :data:`SOURCES` entry use that source's variables instead (e.g.
+    ``OSL_OLL_DATA_DIR`` and ``OSL_OLL_DATA_URL`` for the Open LLM Leaderboard).
     """
     reg = registry()
     if name not in reg:
         raise DataFetchError(f"{name!r} is not in the data registry; known files: {sorted(reg)}")
     expected = reg[name]
+    src = source_of(name)
 
-    local = os.environ.get("OSL_DATA_DIR")
+    local = os.environ.get(src.dir_env)
     if local:
         path = Path(local).expanduser() / name
         if not path.is_file():
             raise DataFetchError(
-                f"{name}: not found in OSL_DATA_DIR={local}.\n  expected sha256 {expected}\n"
-                "Put the pinned file there, or unset OSL_DATA_DIR to download it."
+                f"{name}: not found in {src.dir_env}={local}.\n  expected sha256 {expected}\n"
+                f"Put the pinned file there, or unset {src.dir_env} to download it."
             )
         return _verify(
-            path, name, expected, "OSL_DATA_DIR",
+            path, name, expected, src.dir_env,
             "The local copy differs from the pinned commit; replace it with the original file.",
         )  # fmt: skip
 
-    cache = _cache_dir()
+    cache = _cache_dir(src)
     path = cache / name
     if path.is_file():
         return _verify(
@@ -217,7 +303,7 @@ def fetch_file(name: str) -> Path:
             f"Delete {path} so that it is downloaded again.",
         )  # fmt: skip
 
-    base = os.environ.get("OSL_DATA_URL", DEFAULT_BASE_URL)
+    base = os.environ.get(src.url_env, src.base_url)
     if not base.endswith("/"):
         base += "/"
     url = base + name
@@ -233,7 +319,7 @@ def fetch_file(name: str) -> Path:
         raise DataFetchError(
             f"{name}: download from {url} failed ({type(err).__name__}: {err}).\n"
             f"  expected sha256 {expected}\n"
-            "Check the network, or set OSL_DATA_DIR to a folder holding the pinned files."
+            f"Check the network, or set {src.dir_env} to a folder holding the pinned files."
         ) from err
     try:
         _verify(
@@ -477,6 +563,310 @@ def load_leaderboard_v2() -> pd.DataFrame:
     return df
 
 
+# --------------------------------------------------------------------------- Open LLM Leaderboard
+
+#: The six tasks of each Open LLM Leaderboard version, under the leaderboard's own names.
+OLL_TASKS: dict[str, list[str]] = {
+    "v1": ["ARC", "HellaSwag", "MMLU", "TruthfulQA", "Winogrande", "GSM8K"],
+    "v2": ["IFEval", "BBH", "MATH Lvl 5", "GPQA", "MUSR", "MMLU-PRO"],
+}
+#: File of each version in the ``oll`` source.
+OLL_FILES: dict[str, str] = {"v1": "huggingface_v1.csv", "v2": "huggingface_v2.csv"}
+#: The fixed vocabulary of :func:`load_open_llm_leaderboard`'s ``Model Type`` column.
+OLL_MODEL_TYPES: tuple[str, ...] = (
+    "pretrained", "continuously pretrained", "fine-tuned", "chat", "merge", "other", "unknown",
+)  # fmt: skip
+#: Raw model-type labels of both versions, lower-cased and reduced to letters and
+#: hyphens (v1 writes "💬 chat models (RLHF, DPO, IFT, ...)", v2 "chatmodels").
+_OLL_TYPE_KEYS: dict[str, str] = {
+    "pretrained": "pretrained",
+    "continuouslypretrained": "continuously pretrained",
+    "fine-tunedondomain-specificdatasets": "fine-tuned",
+    "chatmodelsrlhfdpoift": "chat",
+    "chatmodels": "chat",
+    "basemergesandmoerges": "merge",
+    "multimodal": "other",
+    "other": "other",
+}
+#: Precisions that are not quantised; the duplicate rule prefers them.
+_FULL_PRECISION = ("bfloat16", "float16", "float32")
+
+OLLVersion = Literal["v1", "v2"]
+
+
+@dataclass(frozen=True)
+class _OLLSpec:
+    """Raw column names of one leaderboard version and how its flags read."""
+
+    model: str
+    type: str
+    precision: str
+    weight_type: str
+    architecture: str
+    params: str
+    date: str
+    scores: dict[str, str]  # raw column → task name
+    in_percent: bool
+    # tidy flag name → (raw column, True if the raw column reads inverted)
+    flags: dict[str, tuple[str, bool]]
+    extra: dict[str, str]  # raw column → tidy name, copied as is
+
+
+_OLL_SPECS: dict[str, _OLLSpec] = {
+    "v1": _OLLSpec(
+        model="fullname", type="type", precision="precision", weight_type="weight_type",
+        architecture="architecture", params="params_b", date="date",
+        scores=dict(zip(
+            ["arc", "hellaswag", "mmlu", "truthfulqa", "winogrande", "gsm8k"],
+            OLL_TASKS["v1"], strict=True,
+        )),
+        in_percent=True,
+        # Inverted in the export: the contamination demonstration has flagged = False,
+        # Mixtral moe = False, mergekit merges merged = False (see _OLL_ANCHORS).
+        flags={
+            "merged": ("merged", True), "moe": ("moe", True), "flagged": ("flagged", True),
+            "available_on_hub": ("available_on_the_hub", False),
+        },
+        extra={},
+    ),
+    "v2": _OLLSpec(
+        model="model_name", type="model_type", precision="model_precision",
+        weight_type="model_weight_type", architecture="model_architecture",
+        params="metadata_params_billions", date="metadata_submission_date",
+        scores=dict(zip(
+            [f"evaluations_{t}_value" for t in ("ifeval", "bbh", "math", "gpqa", "musr", "mmlu_pro")],
+            OLL_TASKS["v2"], strict=True,
+        )),
+        in_percent=False,
+        # "is_not_available_on_hub" is True for Meta's own Llama-3 and False for models
+        # whose base model reads "Removed": it holds availability, despite its name.
+        flags={
+            "merged": ("features_is_merged", False), "moe": ("features_is_moe", False),
+            "flagged": ("features_is_flagged", False),
+            "available_on_hub": ("features_is_not_available_on_hub", False),
+            "official_provider": ("features_is_official_provider", False),
+        },
+        extra={
+            "metadata_base_model": "base_model", "metadata_upload_date": "upload_date",
+            "model_has_chat_template": "chat_template", "metadata_generation": "generation",
+        },
+    ),
+}  # fmt: skip
+
+#: Known models pinning the meaning of every flag column: (model, flag, true value).
+_OLL_ANCHORS: dict[str, list[tuple[str, str, bool]]] = {
+    "v1": [
+        ("Contamination/contaminated_proof_7b_v1.0", "flagged", True),
+        ("meta-llama/Llama-2-7b-hf", "flagged", False),
+        ("mistralai/Mixtral-8x7B-v0.1", "moe", True),
+        ("mistralai/Mistral-7B-v0.1", "moe", False),
+        ("mlabonne/Beagle14-7B", "merged", True),
+        ("meta-llama/Llama-2-7b-hf", "merged", False),
+        ("meta-llama/Llama-2-7b-hf", "available_on_hub", True),
+    ],
+    "v2": [
+        ("newsbang/Homer-v0.5-Qwen2.5-7B", "flagged", True),
+        ("meta-llama/Meta-Llama-3-8B", "flagged", False),
+        ("mistralai/Mixtral-8x7B-v0.1", "moe", True),
+        ("meta-llama/Meta-Llama-3-8B", "moe", False),
+        ("mlabonne/Daredevil-8B", "merged", True),
+        ("meta-llama/Meta-Llama-3-8B", "merged", False),
+        ("meta-llama/Meta-Llama-3-8B", "available_on_hub", True),
+        ("meta-llama/Meta-Llama-3-8B", "official_provider", True),
+    ],
+}
+
+
+def normalize_model_type(raw: pd.Series, table: str = "leaderboard") -> pd.Series:
+    """Map raw leaderboard model-type labels of either version to :data:`OLL_MODEL_TYPES`.
+
+    A label is lower-cased and reduced to letters and hyphens, so v1's
+    "🔶 fine-tuned on domain-specific datasets" and v2's emoji-less
+    "fine-tunedondomain-specificdatasets" both become ``"fine-tuned"``. A missing
+    label is ``"unknown"``; a label outside the mapping raises
+    :class:`DataValidationError` rather than being guessed.
+    """
+    keys = raw.astype("string").str.lower().str.replace(r"[^a-z\-]", "", regex=True)
+    out = keys.map(_OLL_TYPE_KEYS)
+    unmapped = sorted(set(raw[out.isna() & raw.notna()].astype(str)))
+    if unmapped:
+        raise DataValidationError(
+            f"{table}: unknown model type label(s) {unmapped}; add them to the mapping "
+            "in osl_helpers.data (_OLL_TYPE_KEYS)"
+        )
+    return out.fillna("unknown").astype(str)
+
+
+def _oll_bool(series: pd.Series, column: str, table: str) -> pd.Series:
+    if pd.api.types.is_bool_dtype(series):
+        return series.astype(bool)
+    text = series.astype("string").str.strip().str.upper()
+    out = text.map({"TRUE": True, "FALSE": False})
+    if out.isna().any():
+        bad = sorted(set(series[out.isna()].astype(str)))[:5]
+        raise DataValidationError(f"{table}: column {column!r} is not boolean (values {bad})")
+    return out.astype(bool)
+
+
+def _oll_dates(series: pd.Series, column: str, table: str) -> pd.Series:
+    parsed = pd.to_datetime(series, utc=True, errors="coerce", format="ISO8601")
+    bad = series.notna() & parsed.isna()
+    if bad.any():
+        raise DataValidationError(
+            f"{table}: column {column!r} has unreadable dates, e.g. {series[bad].iloc[0]!r}"
+        )
+    return parsed.dt.tz_localize(None)
+
+
+def _oll_scores(raw: pd.DataFrame, spec: _OLLSpec, table: str) -> pd.DataFrame:
+    cols = list(spec.scores)
+    for col in cols:
+        if not pd.api.types.is_numeric_dtype(raw[col]):
+            raise DataValidationError(f"{table}: column {col!r} is not numeric")
+    hi = float(np.nanmax(raw[cols].to_numpy(dtype=float)))
+    if spec.in_percent and hi <= 1.0:
+        raise DataValidationError(
+            f"{table}: scores are at most {hi:g}, so they look like fractions, but this "
+            "export stores percentages; check that the file is the pinned one"
+        )
+    if not spec.in_percent and hi > 1.0:
+        raise DataValidationError(
+            f"{table}: scores reach {hi:g} — these look like percentages; this export "
+            "stores fractions in [0, 1] (divide by 100, or use the pinned file)"
+        )
+    scores = raw[cols].astype(float) / (100.0 if spec.in_percent else 1.0)
+    scores.columns = [spec.scores[c] for c in cols]
+    validate_scores(scores, list(scores.columns), 0.0, 1.0, table)
+    return scores
+
+
+def _oll_base_model(base: pd.Series, model: pd.Series) -> pd.Series:
+    """Parent model of each row: the raw entry without " (Merge)", missing when it names the
+    model itself (no parent recorded) or reads "Removed"."""
+    clean = base.astype("string").str.replace(r"\s*\(Merge\)$", "", regex=True).str.strip()
+    none = (clean.isna() | (clean == model) | (clean == "Removed") | (clean == "")).fillna(True)
+    return clean.astype(object).where(~none.astype(bool), np.nan)
+
+
+def _oll_deduplicate(tidy: pd.DataFrame) -> pd.DataFrame:
+    """One row per model, by the rule of :func:`load_open_llm_leaderboard`."""
+    key = pd.DataFrame(
+        {
+            "complete": tidy["n_scores"],
+            "full_precision": tidy["precision"].isin(_FULL_PRECISION),
+            "typed": tidy["Model Type"] != "unknown",
+            "date": tidy["date"].fillna(pd.Timestamp("1970-01-01")),  # unknown dates last
+            "order": -np.arange(len(tidy)),
+        }
+    )
+    order = key.sort_values(list(key.columns), ascending=False, kind="stable").index
+    n_rows = tidy.groupby("Model")["Model"].transform("size")
+    out = tidy.assign(n_rows=n_rows).loc[order].drop_duplicates("Model", keep="first")
+    return out.sort_values("Model", kind="stable").reset_index(drop=True)
+
+
+def _check_oll_anchors(df: pd.DataFrame, version: str, table: str) -> None:
+    by_model = df.set_index("Model")
+    for model, flag, expected in _OLL_ANCHORS[version]:
+        if model in by_model.index and bool(by_model.at[model, flag]) != expected:
+            raise DataValidationError(
+                f"{table}: {model} has {flag} = {not expected}, but it is known to be "
+                f"{expected}; the export's flag columns may have changed meaning — "
+                "check them against known models before using them"
+            )
+
+
+def _tidy_oll(raw: pd.DataFrame, version: str) -> pd.DataFrame:
+    spec = _OLL_SPECS[version]
+    table = f"open_llm_leaderboard_{version}"
+    flag_cols = [c for c, _ in spec.flags.values()]
+    required = [
+        spec.model, spec.type, spec.precision, spec.weight_type, spec.architecture,
+        spec.params, spec.date, *spec.scores, *flag_cols, *spec.extra,
+    ]  # fmt: skip
+    _require_columns(raw, required, table)
+    if raw[spec.model].isna().any():
+        raise DataValidationError(f"{table}: {int(raw[spec.model].isna().sum())} rows lack a model")
+    scores = _oll_scores(raw, spec, table)
+    params = raw[spec.params].astype(float)
+    validate_scores(raw, [spec.params], -1.0, 1e4, table)
+    # v1 rounds to whole billions and writes 0 for unknown (and < 0.5B); v2 writes -1.
+    params = params.where(params > 0)
+    tidy = pd.DataFrame(
+        {
+            "Model": raw[spec.model].astype(str),
+            "Model Type": normalize_model_type(raw[spec.type], table),
+            "type_raw": raw[spec.type].astype(object),
+            **{c: scores[c] for c in scores.columns},
+            "params_b": params,
+            "log10_params": np.log10(params * 1e9),
+            "date": _oll_dates(raw[spec.date], spec.date, table),
+            "precision": raw[spec.precision].astype(object),
+            "weight_type": raw[spec.weight_type].astype(object),
+            "architecture": raw[spec.architecture].astype(object),
+        }
+    )
+    for name, (col, inverted) in spec.flags.items():
+        values = _oll_bool(raw[col], col, table)
+        tidy[name] = ~values if inverted else values
+    for col, name in spec.extra.items():
+        tidy[name] = raw[col]
+    if "base_model" in tidy:
+        tidy["base_model"] = _oll_base_model(tidy["base_model"], tidy["Model"])
+    if "upload_date" in tidy:
+        tidy["upload_date"] = _oll_dates(tidy["upload_date"], "upload_date", table)
+    tidy["n_scores"] = scores.notna().sum(axis=1)
+    out = _oll_deduplicate(tidy).drop(columns="n_scores")
+    _require_unique_models(out, table)
+    _check_oll_anchors(out, version, table)
+    return out
+
+
+def load_open_llm_leaderboard(version: OLLVersion) -> pd.DataFrame:
+    """The final Open LLM Leaderboard ``"v1"`` or ``"v2"`` table, one row per distinct model.
+
+    Read from the pinned CSV export (source ``oll`` of :data:`SOURCES`;
+    ``OSL_OLL_DATA_DIR`` names a local folder holding it). Columns:
+
+    * ``Model`` (repository id), ``Model Type`` (one of :data:`OLL_MODEL_TYPES`,
+      see :func:`normalize_model_type`) and the raw ``type_raw``;
+    * the six tasks of :data:`OLL_TASKS` under the leaderboard's names, as
+      fractions in [0, 1] (v1's percentages divided by 100; v2's raw scores,
+      not the leaderboard's chance-normalised ones);
+    * ``params_b`` (billions; NaN when unknown — v1 rounds to whole billions and
+      writes 0 below 0.5B, which is read as unknown), ``log10_params`` (log10 of
+      the parameter count), ``date`` (submission time), ``precision``,
+      ``weight_type``, ``architecture``;
+    * booleans ``merged``, ``moe``, ``flagged`` (suspected of contamination or
+      misreporting by the leaderboard) and ``available_on_hub``, checked against
+      known models on every load; v1's exported ``merged``, ``moe`` and
+      ``flagged`` read inverted and are corrected here;
+    * v2 only: ``official_provider``, ``base_model`` (the recorded parent, NaN
+      when the entry names the model itself, is a merge marker of itself or
+      reads "Removed"), ``upload_date``, ``chat_template``, ``generation``;
+    * ``n_rows``: how many rows of the raw table the model had.
+
+    **Duplicate rule.** The export repeats a model evaluated more than once
+    (another precision or revision). Of its rows, the one kept has (1) the most
+    task scores, then (2) an unquantised precision (bfloat16, float16, float32),
+    then (3) a known model type, then (4) the latest submission date, then (5)
+    the first position in the file. The rule never looks at the scores
+    themselves: keeping the best run would bias every model upwards by the
+    noise between runs. Later submissions are re-evaluations of the newest
+    revision and often carry corrected metadata (Mixtral-8x7B-v0.1 is
+    "pretrained" in its latest v2 row, "fine-tuned" in an earlier one).
+
+    Raises :class:`DataFetchError` for a missing or altered file and
+    :class:`DataValidationError` for missing columns, scores on the wrong
+    scale (percent where fractions are expected, or the reverse), values out
+    of range, unknown type labels, unreadable dates or flags that contradict
+    the known models.
+    """
+    if version not in OLL_FILES:
+        raise DataValidationError(f"unknown leaderboard version {version!r}; use 'v1' or 'v2'")
+    return _tidy_oll(_read(OLL_FILES[version]), version)
+
+
 @dataclass(frozen=True)
 class JoinReport:
     """Which models of each side found no partner in :func:`join_on_model`."""
@@ -533,6 +923,9 @@ def main(argv: list[str] | None = None) -> int:
     except DataFetchError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    source = "OSL_DATA_DIR" if os.environ.get("OSL_DATA_DIR") else "cache"
-    print(f"{len(paths)} tables verified against data/registry.txt ({source})")
+    where = ", ".join(
+        f"{s.key} from {s.dir_env if os.environ.get(s.dir_env) else 'cache'}"
+        for s in SOURCES.values()
+    )
+    print(f"{len(paths)} tables verified against data/registry.txt ({where})")
     return 0

@@ -226,3 +226,22 @@ def run_checks(estimator: object, exceptions: dict[str, str]) -> None:
 def test_scikit_learn_estimator_checks() -> None:
     # The generic checks feed unbounded random data: switch the score-range check off.
     run_checks(osl.PCAImputer(score_range=None), IMPUTER_EXCEPTIONS)
+
+
+@pytest.mark.parametrize(("n", "t", "rank"), [(500, 6, 6), (40, 8, 8), (30, 6, 2), (5, 8, 5)])
+def test_principal_axes_match_the_svd(n: int, t: int, rank: int) -> None:
+    from osl_helpers.imputation import principal_axes
+
+    rng = np.random.default_rng(n + t)
+    z = rng.normal(size=(n, rank)) @ rng.normal(size=(rank, t))
+    z -= z.mean(axis=0)
+    s, vt = principal_axes(z)
+    _, s_ref, vt_ref = np.linalg.svd(z, full_matrices=False)
+    m = min(n, t)
+    assert s.shape == (t,) and vt.shape == (t, t)
+    # Variances (s²) agree to rounding; a zero singular value comes out as √(rounding).
+    assert np.allclose(s[:m] ** 2, s_ref**2, atol=1e-10 * s_ref[0] ** 2)
+    assert np.allclose(s[m:] ** 2, 0.0, atol=1e-10 * s_ref[0] ** 2)
+    # Same axes up to sign, for the components with non-zero variance.
+    r = min(rank, n - 1)
+    assert np.allclose(np.abs(np.sum(vt[:r] * vt_ref[:r], axis=1)), 1.0, atol=1e-6)

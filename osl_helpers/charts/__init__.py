@@ -3,7 +3,7 @@
 Topic modules add builders for one chapter each, e.g. :mod:`osl_helpers.charts.emergence`.
 """
 
-from osl_helpers.charts import compute, emergence, lowrank, techniques
+from osl_helpers.charts import compute, emergence, lowrank, open_llm_leaderboard, techniques
 from osl_helpers.charts.core import (
     HEIGHT,
     MISSING_COLOR,
@@ -52,6 +52,7 @@ __all__ = [
     "loadings_heatmap",
     "lowrank",
     "metric_heatmap",
+    "open_llm_leaderboard",
     "pred_vs_actual",
     "range_chart",
     "require_columns",
