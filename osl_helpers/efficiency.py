@@ -15,6 +15,8 @@ measures how well that holds and what it implies:
 * :func:`efficiency_table`: the common-slope offsets ν_f turned into compute
   multipliers relative to a reference family, 10^((ν_f − ν_ref)/θ), with
   delta-method intervals that include the uncertainty of the shared slope θ;
+* :func:`family_gaps`: what such a multiplier is made of — a family's gap to
+  the reference in mean capability and in mean log compute;
 * :func:`efficiency_vs_data`: whether families trained on more tokens are the
   more compute-efficient ones (a rank correlation, not a causal claim).
 """
@@ -42,6 +44,7 @@ from osl_helpers.data import CODE_FAMILIES
 __all__ = [
     "efficiency_table",
     "efficiency_vs_data",
+    "family_gaps",
     "family_kind",
     "linearity_summary",
     "linearity_table",
@@ -295,6 +298,46 @@ def efficiency_table(
         dof=dof,
     )
     return out
+
+
+def family_gaps(
+    frame: pd.DataFrame,
+    reference: str = "Llama-2",
+    x: str = "log10_flops",
+    y: str = "PC-1",
+    family: str = "Model Family",
+    min_models: int = 2,
+) -> pd.DataFrame:
+    """Each family's mean ``y`` and mean ``x`` minus those of ``reference``.
+
+    Over the models :func:`efficiency_table` uses. With one common slope θ and
+    an offset per family fitted by least squares, each offset is
+    ν_f = ȳ_f − θ·x̄_f, so the distance that :func:`efficiency_table` reports is
+
+        decades_f = (ν_f − ν_ref)/θ = gap_y/θ − gap_x,
+
+    the gap in capability converted into decades at the common slope, minus the
+    gap in compute. Only the first term depends on θ: a family whose mean
+    capability is far from the reference's moves most when θ is fitted on
+    another set of families. Columns: ``family``, ``n``, ``gap_y``, ``gap_x``.
+    """
+    data = _usable(frame, x, y, family, min_models)
+    means = data.groupby(family)[[y, x]].mean()
+    if reference not in means.index:
+        raise UnknownFamilyError(
+            f"reference family {reference!r} has fewer than {max(min_models, 2)} usable models"
+            if family in frame.columns and reference in set(frame[family])
+            else f"reference family {reference!r} is not in the data"
+        )
+    gaps = means - means.loc[reference]
+    return pd.DataFrame(
+        {
+            "family": means.index.to_numpy(),
+            "n": data[family].value_counts().reindex(means.index).to_numpy(),
+            "gap_y": gaps[y].to_numpy(),
+            "gap_x": gaps[x].to_numpy(),
+        }
+    )
 
 
 def efficiency_vs_data(

@@ -14,13 +14,15 @@ are fitted with the same sigmoid law on the same training models and scored
 on one identical test set (via :func:`~osl_helpers.evaluation.compare_predictors`).
 :func:`cutoff_sweep` moves the training cutoff earlier while keeping that test
 set fixed, to show how early the transition can be predicted.
+:func:`mse_table` lays the test errors of several tasks side by side, with the
+authors' own numbers for the same models where they exist.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -35,7 +37,7 @@ from osl_helpers._validation import (
 )
 from osl_helpers.evaluation import Comparison, Split, compare_predictors
 from osl_helpers.experiments import TaskFit, fit_task
-from osl_helpers.setups import TaskData, TaskSetup, load_task
+from osl_helpers.setups import TaskData, TaskSetup, authors_reference, load_task
 
 __all__ = [
     "APPENDIX_TASKS",
@@ -45,6 +47,7 @@ __all__ = [
     "compare_emergence",
     "cutoff_sweep",
     "family_jumps",
+    "mse_table",
     "transition_width",
 ]
 
@@ -209,6 +212,53 @@ def compare_emergence(
         fit=fit,
         cutoff_log10_flops=data.cutoff_log10_flops,
     )
+
+
+#: The authors' reference keys of the predictors they report (3 PCs and log FLOPs).
+_AUTHORS_PREDICTOR = {"pcs": "pcs_3", "log_flops": "log_flops"}
+
+
+def mse_table(results: Mapping[str, EmergenceComparison], authors: bool = False) -> pd.DataFrame:
+    """Test MSE of every predictor on several tasks, one row per task (index: its title).
+
+    Columns: ``n_test`` (the one test set of the task), one column per predictor
+    label (:data:`PREDICTORS`) and ``best`` (the label with the lowest error).
+    With ``authors=True`` two more columns, ``authors: principal capabilities``
+    and ``authors: log training FLOPs``, each placed after the book's column of
+    the same predictor, give the held-out MSE that the authors' released code
+    reaches on the same training and test models at the optimum of its
+    objective (:func:`~osl_helpers.setups.authors_reference`). A task without
+    such a reference, or whose reference was scored on other test models,
+    raises :class:`~osl_helpers._validation.OSLInputError`.
+    """
+    if not results:
+        raise OSLInputError("no task given")
+    rows = {}
+    for r in results.values():
+        row: dict[str, object] = {"n_test": len(r.test_models)}
+        row |= {PREDICTORS[p][0]: r.test_mse(p) for p in PREDICTORS}
+        row["best"] = PREDICTORS[r.best][0]
+        rows[r.title] = row
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    if not authors:
+        return out
+    ref = authors_reference()
+    mse, n_test = ref["mse"].to_dict(), ref["n_test"].to_dict()
+    for predictor, ref_key in _AUTHORS_PREDICTOR.items():
+        values = []
+        for r in results.values():
+            if (r.key, ref_key) not in mse:
+                raise OSLInputError(f"no reference number of the authors for {r.key!r}")
+            theirs = int(n_test[(r.key, ref_key)])
+            if theirs != len(r.test_models):
+                raise OSLInputError(
+                    f"{r.key!r}: the authors scored {theirs} test models, "
+                    f"this comparison {len(r.test_models)}; the errors are not comparable"
+                )
+            values.append(float(mse[(r.key, ref_key)]))
+        label = PREDICTORS[predictor][0]
+        out.insert(list(out.columns).index(label) + 1, f"authors: {label}", values)
+    return out
 
 
 def cutoff_sweep(

@@ -25,7 +25,8 @@ derivatives of those differences (how fast the gain grows with scale).
   :func:`gap_band` and :func:`bootstrap_gap_slopes` say how stable the
   findings above are.
 * :func:`compare_techniques`: principal capabilities against compute and size
-  on one identical test set per technique.
+  on one identical test set per technique; :func:`authors_comparison` puts
+  those errors beside the authors' code.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from osl_helpers.compute import reference_line
 from osl_helpers.evaluation import Comparison, Split, compare_predictors, stack_tables
 from osl_helpers.experiments import TaskFit, fit_task
 from osl_helpers.law import ObservationalScalingLaw, sigmoid
-from osl_helpers.setups import TaskData, TaskSetup, load_task
+from osl_helpers.setups import PAPER_SETUPS, TaskData, TaskSetup, authors_reference, load_task
 
 __all__ = [
     "DEFAULT_PAIRS",
@@ -53,6 +54,7 @@ __all__ = [
     "TECHNIQUES",
     "BootstrapLaw",
     "TechniqueFits",
+    "authors_comparison",
     "bootstrap_gap_slopes",
     "bootstrap_gaps",
     "bootstrap_laws",
@@ -577,3 +579,50 @@ def compare_techniques(
         )
     table = stack_tables({names[k]: c for k, c in out.items()}, key="technique")
     return out, table
+
+
+#: The book's name of each predictor the authors report, and its key in their reference.
+_AUTHORS_PREDICTORS = {"3 PCs": "pcs_3", "log_flops": "log_flops"}
+
+
+def authors_comparison(
+    comparisons: Mapping[str, Comparison], labels: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """The book's held-out MSE of each technique beside the authors' released code.
+
+    ``comparisons``: setup key → :class:`~osl_helpers.evaluation.Comparison`
+    (the first output of :func:`compare_techniques`), each with a ``"3 PCs"``
+    and a ``"log_flops"`` predictor. One row per technique and predictor:
+    ``technique`` (label: ``labels``, else :data:`TECHNIQUES`, else the setup's
+    title), ``predictor``, ``n_test`` and ``test_mse`` (the book: one test set
+    per technique, the models of known compute), ``authors_n_test`` and
+    ``authors_mse`` (their code at the optimum of its objective, see
+    :func:`~osl_helpers.setups.authors_reference`; their PC law is also scored
+    on models whose compute is unknown).
+    """
+    if not comparisons:
+        raise OSLInputError("no technique given")
+    ref = authors_reference()
+    ref_mse, ref_n = ref["mse"].to_dict(), ref["n_test"].to_dict()
+    rows = []
+    for key, cmp in comparisons.items():
+        mse = cmp.table.set_index("predictor")["test_mse"].to_dict()
+        n_test = cmp.table.set_index("predictor")["n_test"].to_dict()
+        for name, ref_key in _AUTHORS_PREDICTORS.items():
+            if name not in mse:
+                raise OSLInputError(f"{key!r}: no {name!r} predictor in the comparison")
+            if (key, ref_key) not in ref_mse:
+                raise OSLInputError(f"no reference number of the authors for {key!r}")
+            setup = PAPER_SETUPS.get(key)
+            label = (labels or {}).get(key, TECHNIQUES.get(key, setup.title if setup else key))
+            rows.append(
+                {
+                    "technique": label,
+                    "predictor": name,
+                    "n_test": int(n_test[name]),
+                    "test_mse": float(mse[name]),
+                    "authors_n_test": int(ref_n[(key, ref_key)]),
+                    "authors_mse": float(ref_mse[(key, ref_key)]),
+                }
+            )
+    return pd.DataFrame(rows)

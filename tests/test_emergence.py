@@ -95,6 +95,50 @@ def test_n_components_override() -> None:
     assert "2 PCs" in set(r.comparison.table["predictor"])
 
 
+# --------------------------------------------------------------------------- mse_table
+
+
+def test_mse_table_lays_out_the_comparisons(sub: em.EmergenceComparison) -> None:
+    table = em.mse_table({"subtraction_3d": sub})
+    labels = [label for label, _ in em.PREDICTORS.values()]
+    assert list(table.columns) == ["n_test", *labels, "best"]
+    assert list(table.index) == [sub.title]
+    for p, (label, _) in em.PREDICTORS.items():
+        assert table.loc[sub.title, label] == sub.test_mse(p)
+    assert table.loc[sub.title, "n_test"] == len(sub.test_models)
+    assert table.loc[sub.title, "best"] == em.PREDICTORS[sub.best][0]
+
+
+def test_mse_table_puts_the_authors_beside_the_book(sub: em.EmergenceComparison) -> None:
+    table = em.mse_table({"subtraction_3d": sub}, authors=True)
+    assert list(table.columns) == [
+        "n_test",
+        "principal capabilities",
+        "authors: principal capabilities",
+        "log training FLOPs",
+        "authors: log training FLOPs",
+        "log model size",
+        "best",
+    ]
+    ref = osl.setups.authors_reference()
+    row = table.loc[sub.title]
+    assert row["authors: principal capabilities"] == ref.loc[("subtraction_3d", "pcs_3"), "mse"]
+    assert row["authors: log training FLOPs"] == ref.loc[("subtraction_3d", "log_flops"), "mse"]
+
+
+def test_mse_table_refuses_what_the_authors_did_not_score() -> None:
+    with pytest.raises(OSLInputError, match="no task"):
+        em.mse_table({})
+    ipa = em.compare_emergence("ipa_em")
+    with pytest.raises(OSLInputError, match="no reference number"):
+        em.mse_table({"ipa_em": ipa}, authors=True)
+    # Another cutoff tests other models: not comparable with the authors' number.
+    early = em.compare_emergence(osl.PAPER_SETUPS["subtraction_3d"].with_(cutoff_flops=1e22))
+    assert len(em.mse_table({"early": early})) == 1
+    with pytest.raises(OSLInputError, match="not comparable"):
+        em.mse_table({"early": early}, authors=True)
+
+
 # --------------------------------------------------------------------------- cutoff_sweep
 
 

@@ -3,16 +3,20 @@
 Ruan, Maddison & Hashimoto (2024), Sec. 4.1 and Fig. 4: fitted on models
 below a compute cutoff, the sigmoid of principal capabilities predicts the
 held-out stronger models of four tasks Wei et al. (2022) called emergent, and
-does so better than the same law in training FLOPs. We compare with the
-paper's plots, so the assertions are those qualitative claims plus tolerances
-of our own, stated where used; model size is a baseline we add.
+does so better than the same law in training FLOPs. The paper draws these
+errors without printing them; the numbers of the authors' released code on the
+same models (``osl.setups.authors_reference``) are what the chapter's table
+shows beside ours. The other assertions are the qualitative claims plus
+tolerances of our own, stated where used; model size is a baseline we add.
 """
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
+from scipy.optimize import minimize
 
 import osl_helpers as osl
 from osl_helpers import emergence as em
@@ -70,7 +74,7 @@ def test_pcs_beat_training_flops_and_model_size(
     key: str, results: dict[str, em.EmergenceComparison]
 ) -> None:
     # Fig. 4 (top vs bottom row): the PC-based law extrapolates better than training FLOPs.
-    # Holds on all four tasks. The factor of 2 is our own margin (measured: 3.2 to 9.0),
+    # Holds on all four tasks. The factor of 2 is our own margin (measured: 4.1 to 9.0),
     # so the check fails if the advantage shrinks to a near tie.
     r = results[key]
     assert r.test_mse("pcs") < r.test_mse("log_flops")
@@ -78,6 +82,63 @@ def test_pcs_beat_training_flops_and_model_size(
     # Model size, the axis of many emergence plots, does worse still.
     assert r.test_mse("pcs") < r.test_mse("log_params")
     assert r.best == "pcs"
+
+
+def test_test_errors_equal_the_authors_code(results: dict[str, em.EmergenceComparison]) -> None:
+    # The chapter's table: on the same training and test models, the book's test MSEs of the
+    # PC-based and the FLOPs-based law equal the authors' code at the optimum of its objective.
+    # Tolerance 1% (measured: under 0.1%); tests/test_authors_parity.py checks the estimators
+    # on the authors' own lists, this the chapter's path through compare_emergence.
+    table = em.mse_table({k: results[k] for k in em.MAIN_TASKS}, authors=True)
+    for label in ("principal capabilities", "log training FLOPs"):
+        np.testing.assert_allclose(table[label], table[f"authors: {label}"], rtol=0.01)
+
+
+def test_below_chance_targets_are_kept() -> None:
+    # Persian QA (chance 0.25): models below chance keep their negative normalised score, as in
+    # the authors' code (clipping them at 0 would bias both laws).
+    task = osl.load_task("persian_qa")
+    y = task.frame.loc[task.train, "y"]
+    assert (y < 0).sum() >= 10
+    raw = task.frame.loc[task.train, "y_raw"]
+    np.testing.assert_allclose(y, (raw - 0.25) / 0.75)
+
+
+def test_persian_qa_pc_optimum_is_flat(results: dict[str, em.EmergenceComparison]) -> None:
+    # The chapter's caveat on the authors' as-run 0.0015 against the converged 0.0023: moving
+    # the weight of the third capability to the authors' early stop (about -0.19, from their
+    # run) and refitting the rest costs almost nothing in training loss (we require < 1%), yet
+    # moves the test MSE by more than a quarter.
+    task = osl.load_task("persian_qa")
+    law = results["persian_qa"].fit.law
+    bench = list(task.setup.benchmarks)
+    s_train = law.pca_.transform(task.frame.loc[task.train, bench]).to_numpy()
+    s_test = law.pca_.transform(task.frame.loc[task.test, bench]).to_numpy()
+    y, y_test = (
+        task.frame.loc[task.train, "y"].to_numpy(),
+        task.frame.loc[task.test, "y"].to_numpy(),
+    )
+
+    def predict(s: np.ndarray, p: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-(s @ p[:3] + p[3])))
+
+    def huber(p: np.ndarray) -> float:  # δ = 1; residuals of accuracies are always below 1
+        return float(np.mean(0.5 * (predict(s_train, p) - y) ** 2))
+
+    beta, alpha = law.beta_.to_numpy(), float(law.alpha_)
+    best = np.r_[beta, alpha]
+    fixed = minimize(
+        lambda q: huber(np.r_[q[0], q[1], -0.19, q[2]]),
+        np.r_[beta[:2], alpha],
+        method="Nelder-Mead",
+        options={"xatol": 1e-9, "fatol": 1e-15, "maxiter": 20_000},
+    )
+    moved = np.r_[fixed.x[0], fixed.x[1], -0.19, fixed.x[2]]
+    assert huber(moved) < 1.01 * huber(best)
+    mse_best = float(np.mean((predict(s_test, best) - y_test) ** 2))
+    mse_moved = float(np.mean((predict(s_test, moved) - y_test) ** 2))
+    assert mse_best == pytest.approx(results["persian_qa"].test_mse("pcs"), rel=1e-9)
+    assert mse_moved < 0.75 * mse_best
 
 
 @pytest.mark.parametrize("key", em.MAIN_TASKS)
@@ -104,12 +165,15 @@ def test_appendix_ipa_deviation_is_as_documented(
     results: dict[str, em.EmergenceComparison],
 ) -> None:
     # Our deviation, stated in the chapter: on IPA transliteration the PC law still beats
-    # training FLOPs on both metrics, but overshoots the slowly rising strong models, and on
-    # exact match model size (which predicts almost no rise) has the lower error.
+    # training FLOPs on both metrics, but overshoots the slowly rising strong models, and model
+    # size (which predicts almost no rise) has the lower error: by far on exact match (more
+    # than a factor of 3), narrowly on BLEU (within 20%).
     em_, bleu = results["ipa_em"], results["ipa_bleu"]
     assert em_.test_mse("pcs") < em_.test_mse("log_flops")
     assert bleu.test_mse("pcs") < bleu.test_mse("log_flops")
-    assert em_.best == "log_params"
+    assert em_.best == "log_params" and bleu.best == "log_params"
+    assert em_.test_mse("pcs") > 3 * em_.test_mse("log_params")
+    assert bleu.test_mse("pcs") < 1.2 * bleu.test_mse("log_params")
     test = em_.points[(em_.points["predictor"] == "pcs") & (em_.points["split"] == "test")]
     assert (test["y_hat"] > test["y"]).mean() > 0.8
 

@@ -239,6 +239,47 @@ def test_compare_techniques_uses_one_test_set(tasks: dict[str, osl.setups.TaskDa
         assert three == pytest.approx(osl.fit_task(tasks[key]).test_mse, rel=1e-9)
 
 
+def test_authors_comparison_rows_and_labels(tasks: dict[str, osl.setups.TaskData]) -> None:
+    comps, _ = tq.compare_techniques(
+        {"gsm8k_cot": tasks["gsm8k_cot"], "gsm8k_cot_1sample": "gsm8k_cot_1sample"},
+        predictors=(3, "log_flops"),
+    )
+    out = tq.authors_comparison(comps)
+    assert list(out.columns) == [
+        "technique", "predictor", "n_test", "test_mse", "authors_n_test", "authors_mse"
+    ]  # fmt: skip
+    assert list(out["predictor"]) == ["3 PCs", "log_flops"] * 2
+    # Labels: TECHNIQUES first, else the setup's title; an explicit label wins.
+    assert list(out["technique"].unique()) == ["CoT (8-shot)", "GSM8K CoT, 1 sample"]
+    relabelled = tq.authors_comparison(comps, labels={"gsm8k_cot_1sample": "CoT, 1 sample"})
+    assert relabelled["technique"].iloc[-1] == "CoT, 1 sample"
+    ref = osl.setups.authors_reference()
+    row = out.iloc[0]
+    assert (
+        row["test_mse"] == comps["gsm8k_cot"].table.set_index("predictor").loc["3 PCs", "test_mse"]
+    )
+    assert row["authors_mse"] == ref.loc[("gsm8k_cot", "pcs_3"), "mse"]
+    assert row["authors_n_test"] == ref.loc[("gsm8k_cot", "pcs_3"), "n_test"]
+
+
+def test_authors_comparison_rejects_what_it_cannot_match(
+    tasks: dict[str, osl.setups.TaskData],
+) -> None:
+    with pytest.raises(OSLInputError, match="no technique"):
+        tq.authors_comparison({})
+    only_two, _ = tq.compare_techniques(
+        {"gsm8k_cot": tasks["gsm8k_cot"]}, predictors=(2, "log_flops")
+    )
+    with pytest.raises(OSLInputError, match="'3 PCs'"):
+        tq.authors_comparison(only_two)
+    # The mapping key names the reference: a variant under its own key has none.
+    comps, _ = tq.compare_techniques(
+        {"my_variant": tasks["gsm8k_cot"]}, predictors=(3, "log_flops")
+    )
+    with pytest.raises(OSLInputError, match="no reference number"):
+        tq.authors_comparison(comps)
+
+
 def test_huber_with_unit_delta_is_squared_loss_on_accuracies() -> None:
     # |residual| ≤ 1 for targets in [0, 1], where Huber(δ = 1) is the squared loss.
     setups = {k: osl.PAPER_SETUPS[k] for k in KEYS}
