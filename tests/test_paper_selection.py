@@ -39,7 +39,12 @@ def test_twelve_models_do_not_recover_the_all_model_accuracy(study) -> None:
 
 def test_choosing_matters_most_at_the_smallest_budget(study) -> None:
     rand = ss.band(study.curves, "random").set_index("budget")
-    assert ss.value_at(study.curves, "V-optimal (exact)", 4) < rand.loc[4, "median"]
+    advantage = {
+        b: rand.loc[b, "median"] / ss.value_at(study.curves, "V-optimal (exact)", b)
+        for b in range(4, 13)
+    }
+    # "Its clearest advantage is at the smallest budget, 4 models" (an order of magnitude).
+    assert max(advantage, key=advantage.get) == 4 and advantage[4] > 10
 
 
 def test_exact_and_loop_agree_on_the_pool(study) -> None:
@@ -74,9 +79,10 @@ def test_authors_picks_reproduce_with_their_settings(authors) -> None:
 
 def test_authors_criterion_values_reproduce(authors) -> None:
     _, table = authors
-    # The guide prints V to two decimals: exact to that precision.
+    # The guide prints V to two decimals: exact to that precision, every value.
     dev = (table["reproduced_V"] - table["authors_V"]).abs()
     assert dev.max() <= 0.005 + 1e-9
+    assert np.allclose(table["reproduced_V"].round(2), table["authors_V"], rtol=0, atol=1e-9)
     assert (table["reproduced_V"] <= table["authors_V_here"] * (1 + 1e-12)).all()
 
 
@@ -98,12 +104,14 @@ def test_unknown_pool_and_budget_are_named() -> None:
 
 def test_authors_criterion_on_the_gsm8k_test(study) -> None:
     # Not in the paper: the authors' settings (no intercept, <= 10 families) against the
-    # criterion with the intercept on the same held-out test. Measured: slightly better.
+    # criterion with the intercept on the same held-out test. Measured: better (geometric
+    # mean of the error ratio about 0.8, more budgets with the lower error than the higher).
     curves = study.curves
     ours = curves[curves["method"] == "V-optimal (exact)"].set_index("budget")["gmean_mse"]
     theirs = curves[curves["method"] == ss.AUTHORS_CRITERION].set_index("budget")["gmean_mse"]
     ratio = theirs / ours
-    assert float(np.exp(np.log(ratio).mean())) < 1.0
+    assert float(np.exp(np.log(ratio).mean())) < 0.9
+    assert (ratio < 1).sum() > (ratio > 1).sum()
     m_theirs = ss.matching_budget(curves, study.all_models, ss.AUTHORS_CRITERION, 1.5)
     m_ours = ss.matching_budget(curves, study.all_models, factor=1.5)
     assert m_theirs is not None and m_ours is not None and m_theirs < m_ours
