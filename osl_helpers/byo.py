@@ -5,7 +5,7 @@ how the task scales. :func:`fit_your_scores` joins your scores onto the
 standard benchmark table B by model name, rescales them to E ∈ [0, 1] against
 a chance floor, splits the models by training compute and runs Algorithm A.1
 of Ruan, Maddison & Hashimoto (2024): imputation and principal capabilities S
-on the training models (Eq. 5), the law E ≈ h·σ(βᵀS + α) (Eq. 6), the scalar
+on the training models (Eq. 5), the law Ê = (1 − h) + h·σ(βᵀS + α) (Eq. 6), the scalar
 capability P = βᵀS + α (Eq. 7) and f-equivalent FLOPs of a reference family
 (Eq. 8). The result is the same :class:`~osl_helpers.experiments.TaskFit`
 that :func:`~osl_helpers.experiments.fit_task` returns for the paper's setups.
@@ -179,7 +179,7 @@ def fit_your_scores(
     reference_family: str = "Llama-2",
     model: str = "Model",
 ) -> TaskFit:
-    """Fit E ≈ h·σ(βᵀS + α) (Eq. 6) to your own scores, fitted on weak models, tested on strong.
+    """Fit Ê = (1 − h) + h·σ(βᵀS + α) (Eq. 6) to your scores: fitted on weak models, tested on strong.
 
     ``scores`` has one row per model: a ``Model`` column with the table's names
     and a numeric ``target`` column on the scale [``low``, ``high``] (``low``
@@ -250,7 +250,7 @@ def predict_unscored(fit: TaskFit, models: Sequence[str] | None = None) -> pd.Da
 
     ``models`` defaults to every model of the fit's base table (its ``subset``)
     that is not in your scores. Their benchmark scores B give S (Eq. 5) under
-    the fitted PCA, P = βᵀS + α (Eq. 7) and Ê = h·σ(P) (Eq. 6); with a
+    the fitted PCA, P = βᵀS + α (Eq. 7) and Ê = (1 − h) + h·σ(P) (Eq. 6); with a
     reference line, P also maps to f-equivalent FLOPs (Eq. 8). Returns one row
     per model: ``Model``, ``Model Family``, ``log10_flops``, ``P``, ``y_hat``,
     ``f_equiv_log10_flops`` (NaN without a reference line), sorted by ``P``.

@@ -35,6 +35,7 @@ __all__ = [
     "PAPER_SETUPS",
     "TaskData",
     "TaskSetup",
+    "authors_record",
     "authors_reference",
     "describe_setups",
     "load_task",
@@ -336,7 +337,7 @@ def describe_setups() -> pd.DataFrame:
                 "column": s.column,
                 "rescaled": f"({s.low:g}, {s.high:g}) → (0, 1)",
                 "benchmarks": len(s.benchmarks),
-                "law": "σ" if s.link == "sigmoid" else "h·σ",
+                "law": {"sigmoid": "σ", "h_sigmoid": "(1 − h) + h·σ"}.get(s.link, "h·σ"),
                 "loss": s.loss,
                 "split": split,
             }
@@ -363,6 +364,14 @@ def _authors_parity_text() -> str:
     )
 
 
+def authors_record() -> dict[str, Any]:
+    """The full record behind :func:`authors_reference`: per setup and predictor the
+    settings, the exact ``train_models`` and ``test_models`` of the authors' split,
+    ``mse_as_run``, ``mse_converged`` and the provenance (parsed JSON)."""
+    record: dict[str, Any] = json.loads(_authors_parity_text())
+    return record
+
+
 def authors_reference() -> pd.DataFrame:
     """Held-out MSEs of the authors' released code on their own splits, one row per setup.
 
@@ -376,7 +385,7 @@ def authors_reference() -> pd.DataFrame:
     Obtained by running ryoungj/ObsScaling at the pinned commit; provenance per
     setup in the JSON file.
     """
-    record = json.loads(_authors_parity_text())
+    record = authors_record()
     rows = [
         {
             "key": e["key"],

@@ -61,7 +61,7 @@ def test_imputer_is_equivariant_to_row_order(task: osl.setups.TaskData, seed: in
     kwargs=LAWS,
     holes=st.floats(0.0, 0.3),
 )
-def test_predictions_stay_within_zero_and_h(
+def test_predictions_stay_between_the_floor_and_one(
     task: osl.setups.TaskData, seed: int, kwargs: dict[str, Any], holes: float
 ) -> None:
     rng = np.random.default_rng(seed)
@@ -73,7 +73,9 @@ def test_predictions_stay_within_zero_and_h(
     frame = pd.DataFrame(new, columns=task.X.columns)
     pred = law.predict(frame)
     assert pred.notna().all()
-    assert ((pred >= 0) & (pred <= law.h_) & (pred <= 1)).all()
+    # Eq. 6 on accuracy: a floor of 1 − h (0 for the plain sigmoid) and a ceiling of 1.
+    floor = 1.0 - law.h_ if law.link == "h_sigmoid" else 0.0
+    assert ((pred >= floor - 1e-12) & (pred <= 1.0)).all()
 
 
 @SETTINGS
