@@ -22,6 +22,7 @@ from osl_helpers import (
     data,
     efficiency,
     emergence,
+    errata,
     evaluation,
     experiments,
     imputation,
@@ -39,6 +40,7 @@ from osl_helpers import (
     techniques,
     uncertainty,
 )
+from osl_helpers._validation import OSLError, OSLInputError, OSLWarning
 from osl_helpers.capabilities import CapabilityPCA
 from osl_helpers.compute import (
     compute_multiplier,
@@ -67,6 +69,7 @@ from osl_helpers.data import (
     load_post_training,
     load_sub10b_benchmarks,
 )
+from osl_helpers.errata import DataErratumWarning, ImplausibleDataWarning
 from osl_helpers.evaluation import (
     compare_predictors,
     mae,
@@ -91,8 +94,13 @@ __all__ = [
     "PAPER_SETUPS",
     "PREREGISTERED_MODELS",
     "CapabilityPCA",
+    "DataErratumWarning",
     "DataFetchError",
     "DataValidationError",
+    "ImplausibleDataWarning",
+    "OSLError",
+    "OSLInputError",
+    "OSLWarning",
     "ObservationalScalingLaw",
     "PCAImputer",
     "agents",
@@ -107,6 +115,7 @@ __all__ = [
     "efficiency",
     "emergence",
     "enable_offline_charts",
+    "errata",
     "evaluation",
     "experiments",
     "f_equivalent_flops",
