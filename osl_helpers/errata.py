@@ -5,7 +5,7 @@ wrong in the authors' own table arrives intact. :data:`ERRATA` lists each
 such value with the corrected one, the reason and the source of the
 correction; the loaders apply them (:func:`apply_errata`) and warn with
 :class:`DataErratumWarning` naming every corrected cell among the rows they
-return (:func:`warn_errata`). Loaders take ``errata=False`` to reproduce the
+return, once per session (:func:`warn_errata`). Loaders take ``errata=False`` to reproduce the
 authors' numbers exactly.
 
 :func:`plausibility_report` flags rows whose metadata cannot be right:
@@ -125,15 +125,25 @@ def apply_errata(df: pd.DataFrame, table: str) -> tuple[pd.DataFrame, list[Errat
     return out, applied
 
 
+#: (table, model) pairs whose correction was announced in this session.
+_ANNOUNCED: set[tuple[str, str]] = set()
+
+
 def warn_errata(applied: list[Erratum], table: str, models: object) -> None:
-    """One :class:`DataErratumWarning` naming each applied erratum whose model is in ``models``."""
+    """One :class:`DataErratumWarning` naming each applied erratum whose model is in ``models``.
+
+    Each correction is announced once per session (the first time a loader
+    returns the corrected row), so a notebook that loads the table in many
+    cells shows it once; ``_ANNOUNCED.clear()`` announces them again.
+    """
     shown = set(pd.Series(models, dtype=object))
     by_model: dict[str, list[Erratum]] = {}
     for e in applied:
-        if e.model in shown:
+        if e.model in shown and (table, e.model) not in _ANNOUNCED:
             by_model.setdefault(e.model, []).append(e)
     if not by_model:
         return
+    _ANNOUNCED.update((table, model) for model in by_model)
     parts = []
     for model, items in by_model.items():
         cells = ", ".join(f"{e.column!r} {e.published:g} → {e.corrected:g}" for e in items)

@@ -630,6 +630,7 @@ CASES: list[Case] = [
 
 
 def _warned(call: Callable[[], Any], category: type[Warning]) -> tuple[Any, list[str]]:
+    errata._ANNOUNCED.clear()  # each correction is announced once per session
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         out = call()
