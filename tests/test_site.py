@@ -150,6 +150,8 @@ def _measure_once(
     expect_url: str | None,
     viewport: dict[str, int] | None,
     probe: str | None,
+    navigation_ms: int = NAVIGATION_MS,
+    draw_ms: int = DRAW_MS,
 ) -> PageReport:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -170,18 +172,18 @@ def _measure_once(
     page = context.new_page()
     try:
         page.set_default_timeout(ACTION_MS)
-        page.set_default_navigation_timeout(NAVIGATION_MS)
+        page.set_default_navigation_timeout(navigation_ms)
         if viewport is not None:
             page.set_viewport_size(viewport)
         page.route("**/*", only_loopback)
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(url, wait_until="load", timeout=NAVIGATION_MS)
+        page.goto(url, wait_until="load", timeout=navigation_ms)
         if expect_url is not None and page.url != expect_url:
             # A redirect page navigates again after its own load: wait for that to finish.
-            page.wait_for_url(expect_url, wait_until="load", timeout=NAVIGATION_MS)
+            page.wait_for_url(expect_url, wait_until="load", timeout=navigation_ms)
         with contextlib.suppress(PlaywrightTimeout):
-            page.wait_for_function(_ALL_DRAWN_JS, timeout=DRAW_MS, polling=250)
+            page.wait_for_function(_ALL_DRAWN_JS, timeout=draw_ms, polling=250)
         counts = page.wait_for_function(_CHARTS_JS, timeout=ACTION_MS).json_value()
         extra = (
             page.wait_for_function(probe, timeout=ACTION_MS).json_value()
@@ -211,6 +213,8 @@ def open_page(
     expect_url: str | None = None,
     viewport: dict[str, int] | None = None,
     probe: str | None = None,
+    navigation_ms: int = NAVIGATION_MS,
+    draw_ms: int = DRAW_MS,
 ) -> PageReport:
     """Open ``url`` in a fresh page, wait (bounded) for its charts and measure it.
 
@@ -223,10 +227,11 @@ def open_page(
     """
     from playwright.sync_api import Error as PlaywrightError
 
+    args = (context, url, expect_url, viewport, probe, navigation_ms, draw_ms)
     try:
-        return _measure_once(context, url, expect_url, viewport, probe)
+        return _measure_once(*args)
     except PlaywrightError:
-        report = _measure_once(context, url, expect_url, viewport, probe)
+        report = _measure_once(*args)
         return PageReport(**{**report.__dict__, "attempts": 2})
 
 
@@ -321,11 +326,15 @@ def test_redirect_pages_point_into_the_site() -> None:
 @pytest.mark.browser
 @pytest.mark.timeout(PAGE_TEST_SECONDS)
 @pytest.mark.parametrize("page_path", PAGES, ids=lambda p: str(p.relative_to(SITE)))
-def test_page_draws_offline(page_path: Path, site_url: str, browser_context: Any) -> None:
+def test_page_draws_offline(
+    page_path: Path, site_url: str, browser_context: Any, record_property: Any
+) -> None:
     url = _page_url(site_url, page_path)
     target = redirect_target(page_path)
     expect = urljoin(url, target) if target is not None else None
     report = open_page(browser_context, url, expect_url=expect)
+    record_property("seconds", round(report.seconds, 2))
+    record_property("attempts", report.attempts)
     if expect is not None:
         assert report.final_url == expect, f"redirect ended at {report.final_url}"
     assert report.drawn == report.n_charts, f"{report.drawn} of {report.n_charts} charts drew"
@@ -342,3 +351,81 @@ def test_chapters_contain_charts(site_url: str, browser_context: Any) -> None:
     report = open_page(browser_context, _page_url(site_url, chapter))
     assert report.n_charts >= 1
     assert report.drawn == report.n_charts
+
+
+# --------------------------------------------------------------------------- the waits are bounded
+
+_REDIRECT = b'<html><head><meta http-equiv="Refresh" content="0; url=target.html" /></head></html>'
+_TARGET = (
+    b"<html><body><div class='osl-chart'><svg></svg></div>"
+    b"<div class='osl-chart'><svg></svg></div></body></html>"
+)
+
+
+class _SlowTarget(http.server.BaseHTTPRequestHandler):
+    """``/redirect.html`` sends the browser to ``/target.html``, which answers after
+    ``delay`` seconds (class attribute); the redirect's navigation is in flight meanwhile."""
+
+    delay = 2.0
+
+    def do_GET(self) -> None:
+        if self.path.endswith("target.html"):
+            time.sleep(self.delay)
+            body = _TARGET
+        else:
+            body = _REDIRECT
+        with contextlib.suppress(OSError):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def _slow_site(delay: float) -> Iterator[str]:
+    handler = type("Handler", (_SlowTarget,), {"delay": delay})
+    httpd = _QuietServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(120)
+def test_open_page_follows_a_slow_redirect(browser_context: Any) -> None:
+    with _slow_site(delay=2.0) as root:
+        report = open_page(browser_context, root + "redirect.html", expect_url=root + "target.html")
+    assert report.final_url == root + "target.html"
+    assert (report.n_charts, report.drawn, report.attempts) == (2, 2, 1)
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(120)
+def test_open_page_gives_up_in_bounded_time_on_a_redirect_that_never_arrives(
+    browser_context: Any,
+) -> None:
+    from playwright.sync_api import Error as PlaywrightError
+
+    navigation_ms = 2000
+    start = time.monotonic()
+    with _slow_site(delay=60.0) as root, pytest.raises(PlaywrightError):
+        open_page(
+            browser_context,
+            root + "redirect.html",
+            expect_url=root + "target.html",
+            navigation_ms=navigation_ms,
+        )
+    # Two attempts, each bounded by the navigation limit plus the bounded parking and closing.
+    took = time.monotonic() - start
+    assert took < 2 * (navigation_ms / 1000 + 2 * ACTION_MS / 1000), f"took {took:.1f} s"
+    # The browser is still usable afterwards: the page was closed, not left navigating.
+    with _slow_site(delay=0.0) as root:
+        report = open_page(browser_context, root + "redirect.html", expect_url=root + "target.html")
+    assert report.drawn == 2
