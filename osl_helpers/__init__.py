@@ -3,7 +3,8 @@
 Ruan, Maddison & Hashimoto (2024), "Observational Scaling Laws and the
 Predictability of Language Model Performance", arXiv:2405.10938.
 
-Modules follow the paper's concepts: ``data`` (the pinned tables), ``setups``
+Modules follow the paper's concepts: ``data`` (the pinned tables; ``errata``
+corrects known errors in them), ``setups``
 (the paper's experimental setups), ``imputation`` (Alg. A.1 PCAImpute),
 ``capabilities`` (principal capabilities S, Eq. 5), ``law`` (Eq. 6),
 ``compute`` (Eqs. 1, 4, 7, 8), ``evaluation`` (splits and like-for-like
