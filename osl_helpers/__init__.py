@@ -3,7 +3,8 @@
 Ruan, Maddison & Hashimoto (2024), "Observational Scaling Laws and the
 Predictability of Language Model Performance", arXiv:2405.10938.
 
-Modules follow the paper's concepts: ``data`` (the pinned tables), ``setups``
+Modules follow the paper's concepts: ``data`` (the pinned tables; ``errata``
+corrects known errors in them), ``setups``
 (the paper's experimental setups), ``imputation`` (Alg. A.1 PCAImpute),
 ``capabilities`` (principal capabilities S, Eq. 5), ``law`` (Eq. 6),
 ``compute`` (Eqs. 1, 4, 7, 8), ``evaluation`` (splits and like-for-like
@@ -22,6 +23,7 @@ from osl_helpers import (
     data,
     efficiency,
     emergence,
+    errata,
     evaluation,
     experiments,
     imputation,
@@ -39,6 +41,7 @@ from osl_helpers import (
     techniques,
     uncertainty,
 )
+from osl_helpers._validation import OSLError, OSLInputError, OSLWarning
 from osl_helpers.capabilities import CapabilityPCA
 from osl_helpers.compute import (
     compute_multiplier,
@@ -68,6 +71,7 @@ from osl_helpers.data import (
     load_post_training,
     load_sub10b_benchmarks,
 )
+from osl_helpers.errata import DataErratumWarning, ImplausibleDataWarning
 from osl_helpers.evaluation import (
     compare_predictors,
     mae,
@@ -92,8 +96,13 @@ __all__ = [
     "PAPER_SETUPS",
     "PREREGISTERED_MODELS",
     "CapabilityPCA",
+    "DataErratumWarning",
     "DataFetchError",
     "DataValidationError",
+    "ImplausibleDataWarning",
+    "OSLError",
+    "OSLInputError",
+    "OSLWarning",
     "ObservationalScalingLaw",
     "PCAImputer",
     "agents",
@@ -108,6 +117,7 @@ __all__ = [
     "efficiency",
     "emergence",
     "enable_offline_charts",
+    "errata",
     "evaluation",
     "experiments",
     "f_equivalent_flops",

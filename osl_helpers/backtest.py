@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from osl_helpers._validation import NotEnoughModelsError
+from osl_helpers._validation import NotEnoughModelsError, OSLInputError, require_columns
 from osl_helpers.evaluation import Predictor, compare_predictors, split_by_flops
 from osl_helpers.setups import PAPER_SETUPS, TaskData, load_task
 
@@ -80,7 +80,13 @@ def headline(
     Returns the number of cells, the share won by ``pcs``, and the median and
     geometric-mean ratio of test MSE (compute / pcs; above 1 means PCs are better).
     """
+    require_columns(table, ["target", "cutoff", "predictor", "test_mse"], "table")
     wide = table.pivot_table(index=["target", "cutoff"], columns="predictor", values="test_mse")
+    absent = [p for p in (pcs, compute) if p not in wide.columns]
+    if absent:
+        raise OSLInputError(
+            f"predictor(s) {absent} are not in the table; it has {list(wide.columns)}"
+        )
     wide = wide.dropna(subset=[pcs, compute])
     ratio = wide[compute] / wide[pcs]
     return {

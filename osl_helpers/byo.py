@@ -30,6 +30,7 @@ import pandas as pd
 
 from osl_helpers import data
 from osl_helpers._validation import (
+    DuplicateColumnError,
     DuplicateModelError,
     NonNumericError,
     NotEnoughModelsError,
@@ -37,8 +38,10 @@ from osl_helpers._validation import (
     PercentScaleError,
     TargetRangeError,
     UnknownModelError,
+    check_number,
 )
 from osl_helpers.compute import f_equivalent_log10_flops
+from osl_helpers.errata import warn_errata
 from osl_helpers.experiments import TaskFit, fit_task
 from osl_helpers.law import Link, Loss, normalize_target
 from osl_helpers.setups import LLAMA2_7B_FLOPS, TaskData, TaskSetup
@@ -49,8 +52,30 @@ __all__ = ["UnknownModelError", "fit_your_scores", "join_your_scores", "predict_
 BYO_KEY = "byo"
 
 
-def _check_scores(scores: pd.DataFrame, target: str, model: str, low: float, high: float) -> None:
-    """Raise a named error unless ``scores`` holds one finite score ≤ ``high`` per named model."""
+def _floor(low: float, floor: float | None) -> float:
+    """The lowest score the metric can take: ``floor``, else 0 (or ``low`` if it is negative)."""
+    if floor is None:
+        return min(0.0, low)
+    value = check_number("floor", floor, example="0.0")
+    if value > low:
+        raise OSLInputError(
+            f"floor ({value:g}) must not exceed low ({low:g}): the chance level is a score the "
+            "metric can take"
+        )
+    return value
+
+
+def _check_scores(
+    scores: pd.DataFrame,
+    target: str,
+    model: str,
+    low: float,
+    high: float,
+    floor: float | None = None,
+) -> None:
+    """Raise a named error unless ``scores`` holds one finite score in [floor, high] per model."""
+    low = check_number("low", low, example="0.25")
+    high = check_number("high", high, example="1.0")
     if not isinstance(scores, pd.DataFrame):
         raise OSLInputError(f"scores must be a pandas DataFrame; got {type(scores).__name__}")
     missing = [c for c in (model, target) if c not in scores.columns]
@@ -60,6 +85,11 @@ def _check_scores(scores: pd.DataFrame, target: str, model: str, low: float, hig
         )
     if not high > low:
         raise OSLInputError(f"high ({high}) must exceed low ({low})")
+    repeated = [c for c in dict.fromkeys((model, target)) if list(scores.columns).count(c) > 1]
+    if repeated:
+        raise DuplicateColumnError(
+            f"scores have more than one column named {repeated}; keep one of each"
+        )
     names = scores[model]
     if names.isna().any():
         raise OSLInputError(f"{int(names.isna().sum())} row(s) have no model name")
@@ -68,7 +98,10 @@ def _check_scores(scores: pd.DataFrame, target: str, model: str, low: float, hig
         raise DuplicateModelError(f"model(s) listed more than once: {dup[:5]}")
     y = scores[target]
     if not pd.api.types.is_numeric_dtype(y) or pd.api.types.is_bool_dtype(y):
-        raise NonNumericError(f"column {target!r} is not numeric (dtype {y.dtype})")
+        raise NonNumericError(
+            f"column {target!r} is not numeric (dtype {y.dtype}); pass the scores as numbers, "
+            f"e.g. pd.to_numeric(scores[{target!r}]) after checking them"
+        )
     nan = names[y.isna()].astype(str).tolist()
     if nan:
         raise TargetRangeError(
@@ -85,6 +118,15 @@ def _check_scores(scores: pd.DataFrame, target: str, model: str, low: float, hig
         )
     if hi > high:
         raise TargetRangeError(f"{target!r} reaches {hi:g}, above the top of its scale {high:g}")
+    bottom = _floor(low, floor)
+    below = values < bottom
+    if below.any():
+        shown = [f"{m!r}: {v:g}" for m, v in zip(names[below], values[below], strict=True)][:3]
+        raise TargetRangeError(
+            f"{int(below.sum())} score(s) in {target!r} lie below {bottom:g}, the lowest score "
+            f"the metric can take ({', '.join(shown)}); they are not clipped. Check them, or "
+            "pass floor= the metric's true minimum if it can go lower"
+        )
 
 
 def _suggest(name: str, known: Sequence[str]) -> list[str]:
@@ -94,10 +136,21 @@ def _suggest(name: str, known: Sequence[str]) -> list[str]:
     return same[:2] if same else difflib.get_close_matches(name, known, n=2, cutoff=0.5)
 
 
-def _check_known(names: pd.Series, known: Sequence[str]) -> None:
+def _check_known(
+    names: pd.Series, known: Sequence[str], subset: str = "all", table: Sequence[str] = ()
+) -> None:
+    """Raise :class:`UnknownModelError` for names not in ``known`` (the models of ``subset``);
+    names that the whole table ``table`` has are reported as outside the subset."""
     unknown = sorted(set(names.astype(str)) - set(known))
     if not unknown:
         return
+    elsewhere = [n for n in unknown if n in set(table)]
+    if elsewhere:
+        raise UnknownModelError(
+            f"{len(elsewhere)} model(s) are in the benchmark table but not in subset "
+            f"{subset!r}: {elsewhere[:5]}{' and more' if len(elsewhere) > 5 else ''}; pass "
+            "subset='all' (or the subset they belong to), or drop them from your scores"
+        )
     hints = []
     for name in unknown[:5]:
         close = _suggest(name, known)
@@ -120,6 +173,7 @@ def join_your_scores(
     benchmarks: Sequence[str] | None = None,
     subset: data.Subset = "all",
     model: str = "Model",
+    floor: float | None = None,
 ) -> pd.DataFrame:
     """Join the reader's scores onto the base-model table B; one row per scored model.
 
@@ -127,16 +181,25 @@ def join_your_scores(
     ``y_raw`` (the score as given) and ``y`` = (y_raw − low)/(high − low), the
     normalised target of Eq. 6 (a score below the chance floor ``low`` gives a
     negative value, which is kept for the fit).
-    Raises a named error for unknown models, duplicates, missing, non-numeric,
-    percent-scale or out-of-range scores.
+    Raises a named error for unknown models (or models outside ``subset``),
+    duplicates, missing, non-numeric, percent-scale or out-of-range scores: a
+    score above ``high`` or below ``floor``, the lowest score the metric can
+    take (default 0, or ``low`` if it is negative), is an error, never clipped.
     """
-    _check_scores(scores, target, model, low, high)
-    base = data.load_base_benchmarks(subset)
+    _check_scores(scores, target, model, low, high, floor)
+    everything, applied = data.base_table("all")
+    base = data.base_table(subset)[0]
     cols = list(benchmarks) if benchmarks is not None else list(data.BENCHMARKS)
     absent = [b for b in cols if b not in base.columns]
     if absent:
         raise OSLInputError(f"unknown benchmark(s) {absent}; choose from {data.BENCHMARKS}")
-    _check_known(scores[model], base["Model"].astype(str).tolist())
+    _check_known(
+        scores[model],
+        base["Model"].astype(str).tolist(),
+        subset,
+        everything["Model"].astype(str).tolist(),
+    )
+    warn_errata(applied, data.BASE_TABLE, scores[model].astype(str))
     mine = pd.DataFrame(
         {"Model": scores[model].astype(str).to_numpy(), "y_raw": scores[target].astype(float)}
     )
@@ -151,13 +214,20 @@ def _cutoff_log10(cutoff: float | str | None, frame: pd.DataFrame) -> float | No
     if cutoff is None:
         return None
     if isinstance(cutoff, str):
-        ref = data.load_base_benchmarks("all").set_index("Model")["log10_flops"]
+        ref = data.base_table("all")[0].set_index("Model")["log10_flops"]
         if cutoff not in ref.index:
             _check_known(pd.Series([cutoff]), ref.index.astype(str).tolist())
         value = ref.loc[cutoff]
         if pd.isna(value):
-            raise OSLInputError(f"cutoff model {cutoff!r} has unknown training FLOPs")
+            raise OSLInputError(
+                f"cutoff model {cutoff!r} has unknown training FLOPs; name a model whose FLOPs "
+                "are known, or give the cutoff in FLOPs"
+            )
         return float(value)
+    if isinstance(cutoff, bool) or not isinstance(cutoff, int | float):
+        raise OSLInputError(
+            f"cutoff must be positive FLOPs (e.g. 8.4e22), a model name or None; got {cutoff!r}"
+        )
     if not (math.isfinite(cutoff) and cutoff > 0):
         raise OSLInputError(f"cutoff must be positive FLOPs, a model name or None; got {cutoff}")
     return math.log10(cutoff)
@@ -178,6 +248,7 @@ def fit_your_scores(
     subset: data.Subset = "all",
     reference_family: str = "Llama-2",
     model: str = "Model",
+    floor: float | None = None,
 ) -> TaskFit:
     """Fit Ê = (1 − h) + h·σ(βᵀS + α) (Eq. 6) to your scores: fitted on weak models, tested on strong.
 
@@ -189,14 +260,17 @@ def fit_your_scores(
     others held out; models of unknown compute are scored but in neither set.
     ``cutoff=None`` fits on all models. ``benchmarks`` are the columns of B
     (default: all eight; leave out a benchmark that *is* your target).
+    ``floor`` is the lowest score the metric can take (default 0, or ``low``
+    if negative): a score below it raises instead of being clipped.
 
     Returns a :class:`~osl_helpers.experiments.TaskFit`: ``.law`` (β, α, h,
     βᵀγ), ``.points`` (observed E, predicted Ê, P of Eq. 7, f-equivalent
     FLOPs of Eq. 8 for ``reference_family``), ``.curve`` and the train/test MSE.
     """
     frame = join_your_scores(
-        scores, target, low=low, high=high, benchmarks=benchmarks, subset=subset, model=model
-    )
+        scores, target, low=low, high=high, benchmarks=benchmarks, subset=subset, model=model,
+        floor=floor,
+    )  # fmt: skip
     cols = tuple(benchmarks) if benchmarks is not None else tuple(data.BENCHMARKS)
     cut = _cutoff_log10(cutoff, frame)
     lf = frame["log10_flops"].astype(float)
@@ -255,13 +329,21 @@ def predict_unscored(fit: TaskFit, models: Sequence[str] | None = None) -> pd.Da
     per model: ``Model``, ``Model Family``, ``log10_flops``, ``P``, ``y_hat``,
     ``f_equiv_log10_flops`` (NaN without a reference line), sorted by ``P``.
     """
-    base = data.load_base_benchmarks(fit.task.setup.subset).set_index("Model", drop=False)
+    subset = fit.task.setup.subset
+    full, applied = data.base_table(subset)
+    base = full.set_index("Model", drop=False)
     base.index.name = None
     if models is None:
         names = [m for m in base.index.astype(str) if m not in set(fit.task.frame.index)]
     else:
+        if isinstance(models, str):
+            models = [models]
         names = list(dict.fromkeys(models))
-        _check_known(pd.Series(names, dtype=object), base.index.astype(str).tolist())
+        everything = data.base_table("all")[0]["Model"].astype(str).tolist()
+        _check_known(
+            pd.Series(names, dtype=object), base.index.astype(str).tolist(), subset, everything
+        )
+    warn_errata(applied, data.BASE_TABLE, names)
     rows = base.loc[names]
     X = rows[list(fit.task.setup.benchmarks)]
     P = fit.law.capability_score(X)

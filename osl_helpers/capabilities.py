@@ -20,8 +20,10 @@ from osl_helpers._validation import (
     ColumnMismatchError,
     NotEnoughModelsError,
     OSLInputError,
+    as_float_array,
     as_score_frame,
     check_int,
+    check_range_pair,
 )
 from osl_helpers.imputation import PCAImputer, principal_axes
 
@@ -43,7 +45,11 @@ def orient_components(components: FloatArray, atol: float = 1e-12) -> FloatArray
     of zero, so that its largest-magnitude loading is positive. Returns a
     new array.
     """
-    out = np.array(components, dtype=float, copy=True)
+    out = np.array(as_float_array(components, "components"), dtype=float, copy=True)
+    if out.ndim != 2:
+        raise OSLInputError(
+            f"components must be 2-D (components × benchmarks); got shape {out.shape}"
+        )
     for row in out:
         total = row.sum()
         flip = total < 0 if abs(total) > atol else row[np.argmax(np.abs(row))] < 0
@@ -107,7 +113,7 @@ class CapabilityPCA(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     def _scores(self, X: Any) -> pd.DataFrame:
         if self.score_range is None:
             return as_score_frame(X, check_range=False)
-        low, high = self.score_range
+        low, high = check_range_pair("score_range", self.score_range)
         return as_score_frame(X, low=low, high=high)
 
     def _check_columns(self, X: Any, df: pd.DataFrame) -> None:

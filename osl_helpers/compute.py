@@ -20,10 +20,15 @@ from numpy.typing import NDArray
 
 from osl_helpers._validation import (
     DegenerateColumnError,
+    NonNumericError,
     NotEnoughModelsError,
     OSLInputError,
     UnknownFamilyError,
     UnknownModelError,
+    as_float_array,
+    check_int,
+    check_number,
+    numeric_column,
     require_columns,
 )
 
@@ -58,13 +63,15 @@ def _positive(value: Any, name: str) -> float | pd.Series | FloatArray:
     out: float | pd.Series | FloatArray
     arr: FloatArray
     if isinstance(value, pd.Series):
-        series = value.astype(float)
+        series = numeric_column(value.to_frame(name), name, name)
         out, arr = series, np.asarray(series, dtype=np.float64)
     elif np.ndim(value) == 0:
-        out = float(value)
+        out = check_number(name, value, example="7e9")
         arr = np.asarray([out], dtype=np.float64)
     else:
-        arr = np.asarray(value, dtype=np.float64)
+        if np.asarray(value).dtype.kind in "USO" or np.asarray(value).dtype == bool:
+            raise NonNumericError(f"{name} must be numbers (counts), not {np.asarray(value).dtype}")
+        arr = as_float_array(value, name)
         out = arr
     if np.isinf(arr).any():
         raise OSLInputError(f"{name} contains infinite values")
@@ -106,8 +113,11 @@ def log10_training_flops(n_params: Any, n_tokens: Any) -> Any:
 def _usable(frame: pd.DataFrame, x: str, y: str, family: str) -> pd.DataFrame:
     """Rows with a family label and both x and y known (x and y as floats)."""
     require_columns(frame, [x, y, family])
-    data = frame[[family, x, y]].dropna()
-    return data.astype({x: float, y: float})
+    # Text such as 'nan' or 'unknown' must not turn into NaN slopes or vanish silently.
+    data = pd.DataFrame(
+        {family: frame[family], x: numeric_column(frame, x), y: numeric_column(frame, y)}
+    )
+    return data.dropna()
 
 
 def _ols(x: FloatArray, y: FloatArray) -> tuple[float, float, float]:
@@ -160,7 +170,7 @@ def fit_family_lines(
     naming one whose models all share one x raises :class:`DegenerateColumnError`.
     A missing column raises :class:`MissingColumnError`.
     """
-    if min_models < 2:
+    if check_int("min_models", min_models, 0) < 2:
         raise OSLInputError(
             f"min_models must be at least 2 (a line needs two points); got {min_models}"
         )
@@ -260,7 +270,7 @@ def fit_common_slope_lines(
     Standard errors are the usual OLS ones, σ̂²(AᵀA)⁻¹ with σ̂² = RSS/(n − F − 1);
     they are NaN when no residual degree of freedom remains.
     """
-    if min_models < 2:
+    if check_int("min_models", min_models, 0) < 2:
         raise OSLInputError(f"min_models must be at least 2; got {min_models}")
     data = _usable(frame, x, y, family)
     if families is not None:
@@ -328,7 +338,8 @@ def reference_line(
         raise UnknownFamilyError(
             f"reference family {family!r} is not in the data (column {family_column!r})"
         )
-    fam = frame.loc[frame[family_column] == family, [x, y]].dropna().astype(float)
+    values = pd.DataFrame({x: numeric_column(frame, x), y: numeric_column(frame, y)})
+    fam = values.loc[frame[family_column] == family].dropna()
     if len(fam) < 2:
         raise NotEnoughModelsError(
             f"reference family {family!r} has {len(fam)} model(s) with both {x!r} and {y!r}; "
@@ -350,12 +361,13 @@ def f_equivalent_log10_flops(P: Numeric, slope: float, intercept: float) -> Nume
     The result is in log10 FLOPs and has the type of ``P`` (float, Series or
     array); it is the exact inverse of P = w_f·log10 C + b_f (Eq. 7).
     """
+    slope, intercept = check_number("slope", slope), check_number("intercept", intercept)
     if not np.isfinite(slope) or slope == 0:
         raise OSLInputError(f"reference slope w_f must be finite and non-zero; got {slope}")
     if not np.isfinite(intercept):
         raise OSLInputError(f"reference intercept b_f must be finite; got {intercept}")
     if isinstance(P, pd.Series):
-        return (P.astype(float) - intercept) / slope
+        return (numeric_column(P.to_frame("P"), "P", "P") - intercept) / slope
     if isinstance(P, float | int):
         return (float(P) - intercept) / slope
     return (np.asarray(P, dtype=float) - intercept) / slope
@@ -407,6 +419,9 @@ def compute_multiplier(intercept_a: float, intercept_b: float, slope: float) -> 
     above B's, which is (b_A − b_B)/w decades of compute, so the multiplier
     is 10^((b_A − b_B)/w). Values above 1 mean A is more compute-efficient.
     """
-    if not np.isfinite(slope) or slope == 0:
+    slope = check_number("slope", slope)
+    intercept_a = check_number("intercept_a", intercept_a)
+    intercept_b = check_number("intercept_b", intercept_b)
+    if slope == 0:
         raise OSLInputError(f"slope must be finite and non-zero; got {slope}")
     return float(10 ** ((intercept_a - intercept_b) / slope))

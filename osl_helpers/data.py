@@ -11,7 +11,9 @@ commit and checks the sha256 of every file on every path it can take:
 3. a download from ``OSL_DATA_URL`` (default: the pinned GitHub commit).
 
 Any failure raises :class:`DataFetchError`, which names the file, the expected
-and actual hash and what to do about it.
+and actual hash and what to do about it. A download is bounded in time as a
+whole (``OSL_DOWNLOAD_TIMEOUT`` seconds, default 120) and in size, and it is
+written to a fresh ``.part`` file that is renamed only once its hash matches.
 
 A second family of tables, the final Open LLM Leaderboard v1 and v2 exported
 by ``fboulnois/llm-leaderboard-csv`` (MPL-2.0), goes through the same
@@ -19,25 +21,36 @@ mechanism with its own pinned commit and its own variables
 ``OSL_OLL_DATA_DIR`` and ``OSL_OLL_DATA_URL`` (see :data:`SOURCES`);
 :func:`load_open_llm_leaderboard` reads it.
 
-Every loader validates what it returns (required columns, unique model names,
-scores in their documented range) and raises :class:`DataValidationError`
-otherwise.
+Every loader validates what it reads, even when the hash check is bypassed
+(a readable CSV, the pinned number of rows, required columns, unique model
+names, scores in their documented range) and raises
+:class:`DataValidationError` otherwise. Known errors of the authors' tables
+are corrected on load (:mod:`osl_helpers.errata`, switch off with
+``errata=False``), and implausible metadata is flagged with a warning.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import os
+import threading
+import time
+import urllib.request
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
 
+from osl_helpers._validation import OSLError, OSLInputError
+from osl_helpers.errata import Erratum, apply_errata, warn_errata, warn_implausible
+
 __all__ = [
+    "BASE_TABLE",
     "BENCHMARKS",
     "CODE_FAMILIES",
     "COMMIT",
@@ -53,6 +66,7 @@ __all__ = [
     "DataSource",
     "DataValidationError",
     "Subset",
+    "base_table",
     "fetch_all",
     "fetch_file",
     "join_on_model",
@@ -173,12 +187,36 @@ _META_COLUMNS = [
 ]
 
 
-class DataFetchError(RuntimeError):
+class DataFetchError(OSLError, RuntimeError):
     """A data file is missing, corrupted or could not be downloaded."""
 
 
-class DataValidationError(ValueError):
+class DataValidationError(OSLError, ValueError):
     """A table does not have the columns, keys or value ranges it should."""
+
+
+#: Rows (models) of each pinned table; a different count means a truncated or other file.
+TABLE_ROWS: dict[str, int] = {
+    "base_llm_benchmark_eval.csv": 148,
+    "base_llm_benchmark_eval_sub_10b.csv": 92,
+    "base_llm_emergent_capability_eval.csv": 84,
+    "base_llm_post_training_eval.csv": 96,
+    "instruct_llm_benchmark_eval.csv": 27,
+    "instruct_llm_agent_eval.csv": 27,
+    "base_llm_leaderboard_v2_eval.csv": 72,
+    "huggingface_v1.csv": 7169,
+    "huggingface_v2.csv": 4576,
+}
+
+#: The column that names the model in each table: ``Model``, first, in the authors'
+#: tables; the Open LLM Leaderboard exports name it elsewhere.
+KEY_COLUMN: dict[str, str] = {"huggingface_v1.csv": "fullname", "huggingface_v2.csv": "model_name"}
+
+#: Bounds of a download: total seconds (env ``OSL_DOWNLOAD_TIMEOUT``), seconds one
+#: read may wait, and bytes (every pinned table is far smaller).
+DOWNLOAD_TIMEOUT = 120.0
+READ_TIMEOUT = 30.0
+MAX_DOWNLOAD_BYTES = 50_000_000
 
 
 # --------------------------------------------------------------------------- registry
@@ -268,13 +306,159 @@ def _verify(path: Path, name: str, expected: str, where: str, remedy: str) -> Pa
     return path
 
 
+def _download_timeout() -> float:
+    raw = os.environ.get("OSL_DOWNLOAD_TIMEOUT")
+    if raw is None:
+        return DOWNLOAD_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not (np.isfinite(value) and value > 0):
+        raise DataFetchError(
+            f"OSL_DOWNLOAD_TIMEOUT={raw!r} is not a positive number of seconds; "
+            "set it to e.g. 120 or unset it"
+        )
+    return value
+
+
+def _set_read_timeout(response: Any, seconds: float) -> None:
+    # Shorten the socket's wait so that no single read outlives the overall deadline.
+    sock = getattr(getattr(getattr(response, "fp", None), "raw", None), "_sock", None)
+    if sock is not None:
+        sock.settimeout(max(seconds, 0.05))
+
+
+class _CacheWriteError(Exception):
+    """Writing the downloaded bytes to the cache failed (a local problem, not the server's)."""
+
+
+def _download(url: str, out: Any, total: float, stop: threading.Event | None = None) -> int:
+    """Stream ``url`` into the open binary file ``out``; return the number of bytes.
+
+    The whole transfer is bounded by ``total`` seconds and
+    :data:`MAX_DOWNLOAD_BYTES`, whatever the server does (a server that
+    trickles a byte at a time cannot hold the caller).
+    """
+    deadline = time.monotonic() + total
+    size = 0
+    with urllib.request.urlopen(url, timeout=min(READ_TIMEOUT, total)) as response:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or (stop is not None and stop.is_set()):
+                raise TimeoutError(
+                    f"the download took longer than {total:g} s in total ({size} bytes so far)"
+                )
+            _set_read_timeout(response, min(READ_TIMEOUT, left))
+            try:
+                chunk = response.read1(1 << 16)
+            except TimeoutError as err:
+                if time.monotonic() < deadline:
+                    raise  # one read waited READ_TIMEOUT s: the server stalled
+                raise TimeoutError(
+                    f"the download took longer than {total:g} s in total ({size} bytes so far)"
+                ) from err
+            if not chunk:
+                return size
+            size += len(chunk)
+            if size > MAX_DOWNLOAD_BYTES:
+                raise OSError(
+                    f"the server sent more than {MAX_DOWNLOAD_BYTES} bytes, far more than any "
+                    "pinned table"
+                )
+            try:
+                out.write(chunk)
+            except OSError as err:
+                raise _CacheWriteError(f"{type(err).__name__}: {err}") from err
+
+
+def _download_within(url: str, fd: int, total: float) -> None:
+    """Run :func:`_download` into the file descriptor ``fd`` and return within about ``total``
+    seconds whatever the network does.
+
+    :func:`_download` bounds the body; a stall before it (name lookup, connection,
+    headers trickled a byte at a time) is bounded here: the transfer runs in a
+    daemon thread that is abandoned, and told to stop, once the time is up.
+    """
+    outcome: list[BaseException | None] = []
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            with os.fdopen(fd, "wb") as out:
+                _download(url, out, total, stop)
+        except BaseException as err:  # handed to the caller below
+            outcome.append(err)
+        else:
+            outcome.append(None)
+
+    worker = threading.Thread(target=work, name="osl-download", daemon=True)
+    worker.start()
+    worker.join(total + 1.0)  # the body's own deadline fires first when it can
+    if worker.is_alive() or not outcome:
+        stop.set()
+        raise TimeoutError(f"no complete answer from the server within {total:g} s")
+    if outcome[0] is not None:
+        raise outcome[0]
+
+
+def _data_dir_path(local: str, name: str, expected: str, env: str = "OSL_DATA_DIR") -> Path:
+    folder = Path(local).expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise DataFetchError(
+            f"{env}={local} is a file, not a folder; set {env} to the folder that "
+            "holds the pinned tables, or unset it to download them."
+        )
+    if not folder.is_dir():
+        raise DataFetchError(
+            f"{env}={local} does not exist; set it to the folder that holds the pinned "
+            "tables, or unset it to download them."
+        )
+    path = folder / name
+    if not path.is_file():
+        raise DataFetchError(
+            f"{name}: not found in {env}={local}.\n  expected sha256 {expected}\n"
+            f"Put the pinned file there, or unset {env} to download it."
+        )
+    return path
+
+
+def _prepare_part(tmp: Path) -> str:
+    """Clear the way for the download's ``.part`` file; return a note of what was removed.
+
+    A symbolic link there is refused (the download never writes through a link);
+    a regular file is the remnant of an interrupted download and is removed.
+    """
+    if tmp.is_symlink():
+        raise DataFetchError(
+            f"{tmp} is a symbolic link (to {os.readlink(tmp)}); the download refuses to write "
+            f"through a link. No request was made. Remove the link (rm {tmp}) and try again."
+        )
+    if not tmp.exists():
+        return ""
+    if not tmp.is_file():
+        raise DataFetchError(
+            f"{tmp} exists and is not a file; no request was made. Remove it and try again."
+        )
+    try:
+        tmp.unlink()
+    except OSError as err:
+        raise DataFetchError(
+            f"a stale partial download {tmp} could not be removed ({err}); no request was made. "
+            "Remove it by hand, or set OSL_DATA_CACHE to another folder."
+        ) from err
+    return f" (a stale partial download {tmp.name} from an earlier attempt was removed first)"
+
+
 def fetch_file(name: str) -> Path:
     """Return a local, hash-verified path to the pinned table ``name``.
 
     Looks in ``$OSL_DATA_DIR``, then the user cache, then downloads from
-    ``$OSL_DATA_URL`` (default :data:`DEFAULT_BASE_URL`) into the cache. Files of
-    another :data:`SOURCES` entry use that source's variables instead (e.g.
-    ``OSL_OLL_DATA_DIR`` and ``OSL_OLL_DATA_URL`` for the Open LLM Leaderboard).
+    ``$OSL_DATA_URL`` (default :data:`DEFAULT_BASE_URL`) into the cache,
+    within ``$OSL_DOWNLOAD_TIMEOUT`` seconds in total (default
+    :data:`DOWNLOAD_TIMEOUT`). Files of another :data:`SOURCES` entry use that
+    source's variables instead (e.g. ``OSL_OLL_DATA_DIR`` and ``OSL_OLL_DATA_URL``
+    for the Open LLM Leaderboard).
     """
     reg = registry()
     if name not in reg:
@@ -284,12 +468,7 @@ def fetch_file(name: str) -> Path:
 
     local = os.environ.get(src.dir_env)
     if local:
-        path = Path(local).expanduser() / name
-        if not path.is_file():
-            raise DataFetchError(
-                f"{name}: not found in {src.dir_env}={local}.\n  expected sha256 {expected}\n"
-                f"Put the pinned file there, or unset {src.dir_env} to download it."
-            )
+        path = _data_dir_path(local, name, expected, src.dir_env)
         return _verify(
             path, name, expected, src.dir_env,
             "The local copy differs from the pinned commit; replace it with the original file.",
@@ -307,19 +486,43 @@ def fetch_file(name: str) -> Path:
     if not base.endswith("/"):
         base += "/"
     url = base + name
-    cache.mkdir(parents=True, exist_ok=True)
-    tmp = cache / (name + ".part")
+    total = _download_timeout()
     try:
-        import pooch
-
-        # known_hash=None: we verify ourselves so that the error names both hashes.
-        pooch.retrieve(url, known_hash=None, fname=tmp.name, path=cache, progressbar=False)
+        cache.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise DataFetchError(
+            f"{name}: the cache folder {cache} cannot be created ({type(err).__name__}: {err}).\n"
+            f"Set OSL_DATA_CACHE to a folder you can write to, or {src.dir_env} to a folder "
+            "holding the pinned files."
+        ) from err
+    tmp = cache / (name + ".part")
+    note = _prepare_part(tmp)
+    cache_remedy = (
+        f"Set OSL_DATA_CACHE to a folder you can write to, or {src.dir_env} to a folder holding "
+        "the pinned files."
+    )
+    try:
+        # Exclusive creation, never through a link: nothing else is written to.
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        fd = os.open(tmp, flags, 0o644)
+    except OSError as err:
+        raise DataFetchError(
+            f"{name}: cannot create {tmp} in the cache ({type(err).__name__}: {err}){note}; "
+            f"no request was made.\n{cache_remedy}"
+        ) from err
+    try:
+        _download_within(url, fd, total)
     except Exception as err:  # network errors come in many classes
         tmp.unlink(missing_ok=True)
+        if isinstance(err, _CacheWriteError):
+            raise DataFetchError(
+                f"{name}: writing the download to {tmp} failed ({err}){note}.\n{cache_remedy}"
+            ) from err
         raise DataFetchError(
-            f"{name}: download from {url} failed ({type(err).__name__}: {err}).\n"
+            f"{name}: download from {url} failed ({type(err).__name__}: {err}){note}.\n"
             f"  expected sha256 {expected}\n"
-            f"Check the network, or set {src.dir_env} to a folder holding the pinned files."
+            "Check the network (or raise OSL_DOWNLOAD_TIMEOUT for a slow one), or set "
+            f"{src.dir_env} to a folder holding the pinned files."
         ) from err
     try:
         _verify(
@@ -359,6 +562,8 @@ def validate_scores(
 
     Scores on a 0–100 scale where fractions are expected are named as such.
     """
+    columns = list(columns)
+    _require_columns(df, columns, table)
     for col in columns:
         s = df[col]
         if not pd.api.types.is_numeric_dtype(s):
@@ -378,7 +583,55 @@ def validate_scores(
 
 
 def _read(name: str) -> pd.DataFrame:
-    return pd.read_csv(fetch_file(name))
+    """Read the pinned table ``name`` and check that it is whole: a CSV with its model column
+    (``Model``, first, or the one :data:`KEY_COLUMN` names), the pinned number of rows and a
+    name in every row.
+
+    The sha256 check of :func:`fetch_file` already guarantees this; these checks are
+    defence in depth for a file that reaches the loader another way (a patched
+    fetch, an edited mirror) and turn a garbled file into a :class:`DataValidationError`.
+    """
+    path = fetch_file(name)
+    table = name.removesuffix(".csv")
+    remedy = (
+        f"The file is not the pinned table: delete it (or fix {source_of(name).dir_env}) so "
+        "that the original is fetched again."
+    )
+    try:
+        df = pd.read_csv(path, encoding="utf-8")
+    except (UnicodeDecodeError, pd.errors.EmptyDataError, pd.errors.ParserError) as err:
+        what = {
+            UnicodeDecodeError: "is not UTF-8 text",
+            pd.errors.EmptyDataError: "is empty",
+        }.get(type(err), "is not a well-formed CSV table")
+        raise DataValidationError(f"{table}: {path} {what} ({err}). {remedy}") from err
+    key = KEY_COLUMN.get(name, "Model")
+    if key == "Model" and list(df.columns[:1]) != ["Model"]:
+        raise DataValidationError(
+            f"{table}: the first column is {str(df.columns[0])[:40]!r}, not 'Model'. {remedy}"
+        )
+    if key not in df.columns:
+        raise DataValidationError(f"{table}: no {key!r} column naming the models. {remedy}")
+    expected = TABLE_ROWS.get(name)
+    if expected is not None and len(df) != expected:
+        raise DataValidationError(
+            f"{table}: {len(df)} rows, but the pinned table has {expected}; the file is truncated "
+            f"or another version. {remedy}"
+        )
+    if df[key].isna().any():
+        raise DataValidationError(
+            f"{table}: {int(df[key].isna().sum())} row(s) without a model name. {remedy}"
+        )
+    # pandas pads a row cut short with NaN; the raw rows must all be as wide as the header.
+    with path.open(encoding="utf-8", newline="") as fh:
+        widths = [len(row) for row in csv.reader(fh) if row]
+    short = [i for i, w in enumerate(widths[1:], start=1) if w != widths[0]]
+    if short:
+        raise DataValidationError(
+            f"{table}: line(s) {short[:3]} have {widths[short[0]]} fields instead of "
+            f"{widths[0]}; the file is cut short or garbled. {remedy}"
+        )
+    return df
 
 
 def _add_compute_columns(df: pd.DataFrame) -> pd.DataFrame:
@@ -397,6 +650,7 @@ def _check_base(df: pd.DataFrame, table: str, benchmarks: list[str]) -> pd.DataF
     _require_unique_models(df, table)
     validate_scores(df, benchmarks, 0.0, 1.0, table)
     validate_scores(df, ["Model Size (B)"], 0.0, 1e5, table)
+    validate_scores(df, ["Pretraining Data Size (T)"], 0.0, 1e4, table)
     validate_scores(df, ["FLOPs (1E21)"], 0.0, 1e8, table)
     return df
 
@@ -404,7 +658,25 @@ def _check_base(df: pd.DataFrame, table: str, benchmarks: list[str]) -> pd.DataF
 # --------------------------------------------------------------------------- loaders
 
 
+_SUBSETS: tuple[str, ...] = get_args(Subset)
+
+
+def _check_errata_flag(errata: object) -> None:
+    if not isinstance(errata, bool):
+        raise OSLInputError(f"errata must be True or False; got {errata!r}")
+
+
+def _check_subset(subset: object) -> str:
+    if subset in _SUBSETS:
+        return str(subset)
+    hint = ""
+    if isinstance(subset, str) and subset.strip().lower() in _SUBSETS:
+        hint = f" (names are lower case: subset={subset.strip().lower()!r})"
+    raise OSLInputError(f"unknown subset {subset!r}; choose one of {list(_SUBSETS)}{hint}")
+
+
 def _subset_mask(df: pd.DataFrame, subset: str) -> pd.Series:
+    subset = _check_subset(subset)
     pre = df["Model"].isin(PREREGISTERED_MODELS)
     paper = df["Model Family"].isin(PAPER_FAMILIES) & ~pre
     masks = {
@@ -414,12 +686,10 @@ def _subset_mask(df: pd.DataFrame, subset: str) -> pd.Series:
         "extended": ~paper & ~pre,
         "all": pd.Series(True, index=df.index),
     }
-    if subset not in masks:
-        raise ValueError(f"unknown subset {subset!r}; choose one of {sorted(masks)}")
     return masks[subset]
 
 
-def load_base_benchmarks(subset: Subset = "paper") -> pd.DataFrame:
+def load_base_benchmarks(subset: Subset = "paper", *, errata: bool = True) -> pd.DataFrame:
     """Base models × standard benchmarks (the matrix B of Sec. 3.2), one row per model.
 
     Returns the original columns plus ``log10_flops`` (log10 of C = 6ND in FLOPs,
@@ -430,22 +700,51 @@ def load_base_benchmarks(subset: Subset = "paper") -> pd.DataFrame:
     ``"paper_and_preregistered"`` (both: the models the authors evaluated
     themselves, their leaderboard-v2 analysis), ``"extended"``
     (the other 51 models) or ``"all"`` (148).
+
+    ``errata``: apply the corrections of :data:`osl_helpers.errata.ERRATA`
+    (BTLM-3B-8k's training tokens and FLOPs), with a
+    :class:`~osl_helpers.errata.DataErratumWarning` when a corrected model is
+    among the rows returned; ``False`` returns the authors' numbers exactly.
+    Rows that fail :func:`~osl_helpers.errata.plausibility_report` are
+    flagged with an :class:`~osl_helpers.errata.ImplausibleDataWarning`.
     """
-    df = _check_base(_read("base_llm_benchmark_eval.csv"), "base_llm_benchmark_eval", BENCHMARKS)
+    out, applied = base_table(subset, errata=errata)
+    warn_errata(applied, BASE_TABLE, out["Model"])
+    warn_implausible(out, BASE_TABLE)
+    return out
+
+
+#: File name of the base-model table B.
+BASE_TABLE = "base_llm_benchmark_eval.csv"
+
+
+def base_table(
+    subset: Subset = "paper", *, errata: bool = True
+) -> tuple[pd.DataFrame, list[Erratum]]:
+    """:func:`load_base_benchmarks` without its warnings, plus the errata it applied.
+
+    For code that uses a few rows of the table (a cutoff model, a reference
+    family) and warns, with :func:`osl_helpers.errata.warn_errata`, only about
+    the rows it returns.
+    """
+    _check_subset(subset)
+    _check_errata_flag(errata)
+    df = _check_base(_read(BASE_TABLE), "base_llm_benchmark_eval", BENCHMARKS)
     missing = sorted(set(PREREGISTERED_MODELS) - set(df["Model"]))
     if missing:
         raise DataValidationError(
             f"base_llm_benchmark_eval: pre-registered model(s) {missing} absent"
         )
+    df, applied = apply_errata(df, BASE_TABLE) if errata else (df, [])
     df = _add_compute_columns(df)
-    return df.loc[_subset_mask(df, subset)].reset_index(drop=True)
+    return df.loc[_subset_mask(df, subset)].reset_index(drop=True), applied
 
 
 def subset_summary() -> pd.DataFrame:
     """Models and families in each subset of :func:`load_base_benchmarks` (index: subset name)."""
     rows = []
     for name in ("paper", "preregistered", "extended", "all"):
-        df = load_base_benchmarks(name)  # type: ignore[arg-type]
+        df = base_table(name)[0]  # type: ignore[arg-type]  # counts only: no warnings
         rows.append(
             {
                 "subset": name,
@@ -457,12 +756,19 @@ def subset_summary() -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("subset")
 
 
-def load_sub10b_benchmarks() -> pd.DataFrame:
-    """The same columns as :func:`load_base_benchmarks` for the base models under 10B parameters."""
-    df = _check_base(
-        _read("base_llm_benchmark_eval_sub_10b.csv"), "base_llm_benchmark_eval_sub_10b", BENCHMARKS
-    )
-    return _add_compute_columns(df)
+def load_sub10b_benchmarks(*, errata: bool = True) -> pd.DataFrame:
+    """The same columns as :func:`load_base_benchmarks` for the base models under 10B parameters.
+
+    ``errata`` as in :func:`load_base_benchmarks`.
+    """
+    _check_errata_flag(errata)
+    name = "base_llm_benchmark_eval_sub_10b.csv"
+    df = _check_base(_read(name), "base_llm_benchmark_eval_sub_10b", BENCHMARKS)
+    df, applied = apply_errata(df, name) if errata else (df, [])
+    out = _add_compute_columns(df)
+    warn_errata(applied, name, out["Model"])
+    warn_implausible(out, name)
+    return out
 
 
 EMERGENT_TASKS: dict[str, str] = {
@@ -524,7 +830,9 @@ def load_instruct_benchmarks() -> pd.DataFrame:
     _require_columns(df, [*_META_COLUMNS, *_INSTRUCT_BENCHMARKS], table)
     _require_unique_models(df, table)
     validate_scores(df, [*_INSTRUCT_BENCHMARKS, "Arena-Elo", "MTBench"], 0.0, 1.0, table)
-    return _add_compute_columns(df)
+    out = _add_compute_columns(df)
+    warn_implausible(out, table)
+    return out
 
 
 def load_agent_benchmarks() -> pd.DataFrame:
@@ -887,7 +1195,11 @@ def join_on_model(
     ``columns`` selects target columns (a mapping renames them). Models present
     on one side only are listed in the optional :class:`JoinReport`.
     """
+    if how not in ("inner", "left"):
+        raise OSLInputError(f"how must be 'inner' or 'left'; got {how!r}")
     for name, df in (("benchmarks", benchmarks), ("target", target)):
+        if not isinstance(df, pd.DataFrame):
+            raise OSLInputError(f"{name} must be a DataFrame with a 'Model' column")
         _require_columns(df, ["Model"], name)
         _require_unique_models(df, name)
     if columns is None:

@@ -36,6 +36,8 @@ from osl_helpers._validation import (
     NotEnoughModelsError,
     OSLInputError,
     UnknownFamilyError,
+    check_number,
+    numeric_column,
     require_columns,
 )
 from osl_helpers.compute import fit_family_lines
@@ -61,7 +63,10 @@ def family_kind(families: pd.Series) -> pd.Series:
 
 def _usable(frame: pd.DataFrame, x: str, y: str, family: str, min_models: int) -> pd.DataFrame:
     require_columns(frame, [x, y, family])
-    data = frame[[family, x, y]].dropna()
+    # Text such as 'nan' in a numeric column must raise, not become NaN or crash a solver.
+    data = pd.DataFrame(
+        {family: frame[family], x: numeric_column(frame, x), y: numeric_column(frame, y)}
+    ).dropna()
     counts = data[family].value_counts()
     return data[data[family].isin(counts[counts >= max(min_models, 2)].index)]
 
@@ -84,7 +89,7 @@ def linearity_table(
     itself noisy; ``n`` is reported for that reason.
     """
     lines = fit_family_lines(frame, x=x, y=y, family=family, min_models=min_models)
-    data = frame[[family, x, y]].dropna()
+    data = pd.DataFrame({family: frame[family], x: numeric_column(frame, x), y: frame[y]}).dropna()
     span = data.groupby(family)[x].agg(lambda s: float(s.max() - s.min()))
     out = lines.assign(
         kind=family_kind(lines["family"]),
@@ -236,7 +241,7 @@ def efficiency_table(
     ``hi``; sorted from most to least efficient. ``attrs`` hold ``slope``,
     ``slope_se``, ``reference``, ``r2`` and ``dof``.
     """
-    if not 0 < level < 1:
+    if not 0 < check_number("level", level, example="0.95") < 1:
         raise OSLInputError(f"level must be in (0, 1); got {level}")
     data = _usable(frame, x, y, family, min_models)
     fams = sorted(data[family].unique())

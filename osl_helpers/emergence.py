@@ -33,6 +33,7 @@ from osl_helpers._validation import (
     NotEnoughModelsError,
     OSLConvergenceWarning,
     OSLInputError,
+    check_number,
     require_columns,
 )
 from osl_helpers.evaluation import Comparison, Split, compare_predictors
@@ -282,7 +283,7 @@ def cutoff_sweep(
     k = n_components if n_components is not None else data.setup.n_components
     lf = data.frame["log10_flops"]
     rows = []
-    for c in sorted(float(v) for v in log10_cutoffs):
+    for c in sorted(check_number("log10_cutoffs", v, example="22.5") for v in log10_cutoffs):
         if c > data.cutoff_log10_flops + 1e-9:
             raise OSLInputError(
                 f"cutoff {c} is after the setup's own ({data.cutoff_log10_flops:.3f}); "
@@ -323,6 +324,8 @@ def transition_width(slope: float, low: float = 0.1, high: float = 0.9) -> float
     2·ln 9 / w. With x the reference family's log10 FLOPs (Eq. 8), w is that
     family's slope w_f and the width is in decades of equivalent compute.
     """
+    slope = check_number("slope", slope)
+    low, high = check_number("low", low), check_number("high", high)
     if not (0 < low < high < 1):
         raise OSLInputError(f"need 0 < low < high < 1; got {low}, {high}")
     if not math.isfinite(slope) or slope <= 0:

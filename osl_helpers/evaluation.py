@@ -25,14 +25,17 @@ from sklearn.utils.validation import check_is_fitted
 from osl_helpers._validation import (
     DegenerateColumnError,
     DuplicateModelError,
-    IndexMismatchError,
     LengthMismatchError,
     NotEnoughModelsError,
     OSLInputError,
     TargetRangeError,
     UnknownFamilyError,
     UnknownModelError,
+    as_float_array,
+    check_aligned,
+    check_number,
     check_target,
+    numeric_column,
     require_columns,
 )
 from osl_helpers.law import (
@@ -82,8 +85,9 @@ _SCALAR_COLUMNS = {"log_flops": "log10_flops", "log_params": "log10_params"}
 
 
 def _errors(y: Any, y_hat: Any) -> FloatArray:
-    a = np.asarray(y, dtype=float)
-    b = np.asarray(y_hat, dtype=float)
+    check_aligned(y, y_hat, ("y", "y_hat"))
+    a = as_float_array(y, "y")
+    b = as_float_array(y_hat, "y_hat")
     if a.shape != b.shape:
         raise LengthMismatchError(f"y has shape {a.shape} but y_hat has {b.shape}")
     if np.isnan(a).any() or np.isnan(b).any():
@@ -179,9 +183,8 @@ def split_by_flops(
     reason ``"training FLOPs unknown"``.
     """
     require_columns(frame, [column])
-    if not (np.isfinite(cutoff) and cutoff > 0):
-        raise OSLInputError(f"cutoff must be a positive number of FLOPs; got {cutoff}")
-    lf = frame[column].astype(float)
+    cutoff = check_number("cutoff", cutoff, positive=True, example="8.4e22")
+    lf = numeric_column(frame, column)
     unknown = lf.isna()
     # A small tolerance keeps a model exactly at the cutoff on the training side.
     test = lf > math.log10(cutoff) + 1e-9
@@ -200,7 +203,7 @@ def split_by_reference_model(
         raise UnknownModelError(f"reference model {model_name!r} is not in column {model!r}")
     if len(rows) > 1:
         raise DuplicateModelError(f"reference model {model_name!r} appears {len(rows)} times")
-    lf = float(rows[column].iloc[0])
+    lf = float(numeric_column(rows, column).iloc[0])
     if math.isnan(lf):
         raise OSLInputError(f"reference model {model_name!r} has unknown training FLOPs")
     split = split_by_flops(frame, 10.0**lf, column)
@@ -218,7 +221,8 @@ def split_by_top_fraction(y: pd.Series, fraction: float = 0.1) -> Split:
     """
     if not isinstance(y, pd.Series):
         raise OSLInputError("y must be a pandas Series indexed like the frame")
-    if not 0 < fraction < 1:
+    y = numeric_column(y.to_frame("y"), "y", "y")
+    if not 0 < check_number("fraction", fraction, example="0.1") < 1:
         raise OSLInputError(f"fraction must be in (0, 1); got {fraction}")
     missing = y.isna()
     known = int((~missing).sum())
@@ -237,6 +241,8 @@ def split_by_family(
     """Hold out whole families: their models are the test set, every other model trains."""
     require_columns(frame, [family])
     names = _as_list(test_families)
+    if not names:
+        raise OSLInputError("no test families given; name at least one family to hold out")
     unknown = sorted(set(names) - set(frame[family].dropna()))
     if unknown:
         raise UnknownFamilyError(f"unknown family(ies) {unknown} in column {family!r}")
@@ -250,6 +256,8 @@ def split_by_models(
     """Hold out an explicit list of models; every other model trains."""
     require_columns(frame, [model])
     names = _as_list(test_models)
+    if not names:
+        raise OSLInputError("no test models given; name at least one model to hold out")
     unknown = sorted(set(names) - set(frame[model]))
     if unknown:
         raise UnknownModelError(f"unknown model(s) {unknown} in column {model!r}")
@@ -307,12 +315,8 @@ class ScalarSigmoidLaw(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         return xv
 
     def fit(self, x: Any, y: Any) -> ScalarSigmoidLaw:
-        if isinstance(x, pd.Series | pd.DataFrame) and isinstance(y, pd.Series):
-            # Pairing is by position; differing model labels mean it would be wrong.
-            if len(x) == len(y) and not x.index.equals(y.index):
-                raise IndexMismatchError(
-                    "x and y label the models differently; align them first (y.loc[x.index])"
-                )
+        # Pairing is by position; the shared rule says when the labels make that wrong.
+        check_aligned(x, y, ("x", "y"))
         xv = self._as_1d(x)
         yv = check_target(y, low=TARGET_RANGE[0], high=TARGET_RANGE[1])
         if len(xv) != len(yv):
@@ -397,9 +401,10 @@ def _scalar_input(frame: pd.DataFrame, benchmarks: Sequence[str], p: str) -> pd.
     if p in _SCALAR_COLUMNS:
         col = _SCALAR_COLUMNS[p]
         require_columns(frame, [col])
-        return frame[col].astype(float)
+        return numeric_column(frame, col)
     # Mean over the benchmarks a model has; imputing first would reuse the PC machinery.
-    return frame[list(benchmarks)].astype(float).mean(axis=1, skipna=True)
+    scores = pd.DataFrame({b: numeric_column(frame, b) for b in benchmarks})
+    return scores.mean(axis=1, skipna=True)
 
 
 def compare_predictors(
@@ -464,7 +469,7 @@ def compare_predictors(
             "models remain; too few to compare"
         )
 
-    y = frame[target].astype(float)
+    y = numeric_column(frame, target)
     rows, preds, fitted = [], [], {}
     for p in predictors:
         name = _predictor_name(p)
@@ -525,6 +530,13 @@ def win_rate(
     table: pd.DataFrame, a: str, b: str, by: str = "target", value: str = "test_mse"
 ) -> dict[str, float]:
     """In how many groups predictor ``a`` has a lower ``value`` than ``b``: cells, wins, share."""
-    wide = table.pivot_table(index=by, columns="predictor", values=value).dropna(subset=[a, b])
+    require_columns(table, [by, "predictor", value], "table")
+    wide = table.pivot_table(index=by, columns="predictor", values=value)
+    absent = [p for p in (a, b) if p not in wide.columns]
+    if absent:
+        raise OSLInputError(
+            f"predictor(s) {absent} are not in the table; it has {list(wide.columns)}"
+        )
+    wide = wide.dropna(subset=[a, b])
     wins = int((wide[a] < wide[b]).sum())
     return {"cells": float(len(wide)), "wins": float(wins), "share": wins / max(len(wide), 1)}

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from osl_helpers import data
+from osl_helpers._validation import UnknownFamilyError, check_int
 from osl_helpers.compute import f_equivalent_log10_flops, reference_line
 from osl_helpers.evaluation import mae, mse
 from osl_helpers.law import ObservationalScalingLaw
@@ -51,12 +52,19 @@ def _reference(
 ) -> tuple[float, float] | None:
     """(w_f, b_f) of P against log10 FLOPs for ``family``, or None if it cannot be fitted."""
     frame = task.frame
+    if task.setup.table != "agent" and family not in set(frame["Model Family"]):
+        known = set(data.base_table("all")[0]["Model Family"])
+        if family not in known:
+            raise UnknownFamilyError(
+                f"reference family {family!r} is not in the base table; choose one of its "
+                f"'Model Family' values, e.g. 'Llama-2'"
+            )
     fam = frame[frame["Model Family"] == family]
     if fam["log10_flops"].notna().sum() < 2:
         # The task may lack the family's models; score them from the base table instead.
         if task.setup.table == "agent":
             return None
-        base = data.load_base_benchmarks("all")
+        base = data.base_table("all")[0]  # only the reference family's rows are used
         fam = base[base["Model Family"] == family].set_index("Model", drop=False)
         fam.index.name = None
         if fam["log10_flops"].notna().sum() < 2:
@@ -78,6 +86,7 @@ def fit_task(
     """
     if not isinstance(task, TaskData):
         task = load_task(task)
+    grid_size = check_int("grid_size", grid_size, 2)
     kwargs = task.setup.law_kwargs()
     if n_components is not None:
         kwargs["n_components"] = n_components

@@ -24,6 +24,8 @@ from osl_helpers._validation import (
     OSLInputError,
     as_score_frame,
     check_int,
+    check_number,
+    check_range_pair,
     warn_not_converged,
 )
 
@@ -121,7 +123,7 @@ class PCAImputer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     def _scores(self, X: Any) -> pd.DataFrame:
         if self.score_range is None:
             return as_score_frame(X, check_range=False)
-        low, high = self.score_range
+        low, high = check_range_pair("score_range", self.score_range)
         return as_score_frame(X, low=low, high=high)
 
     def _check_columns(self, X: Any, df: pd.DataFrame) -> None:
@@ -266,13 +268,15 @@ def masked_imputation_error(
     ``method`` ("column mean", "PCA rank k"), ``n_masked``, ``rmse`` and
     ``mae`` over the masked cells, in the units of X.
     """
-    if not 0 < frac < 1:
+    if not 0 < check_number("frac", frac, example="0.1") < 1:
         raise OSLInputError(f"frac must be in (0, 1); got {frac!r}")
     n_repeats = check_int("n_repeats", n_repeats, 1)
     ranks = [check_int("n_components", k, 1) for k in n_components]
     if not ranks and not include_column_mean:
         raise OSLInputError("no imputation method selected")
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    if not isinstance(seed, np.random.Generator):
+        seed = np.random.default_rng(check_int("seed", seed, 0))
+    rng = seed
     values = as_score_frame(X).to_numpy(dtype=float)
     observed = ~np.isnan(values)
     thin = [j for j in range(values.shape[1]) if observed[:, j].sum() < 3]

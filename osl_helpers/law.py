@@ -42,10 +42,14 @@ from osl_helpers._validation import (
     NotEnoughModelsError,
     OSLConvergenceWarning,
     OSLInputError,
+    as_float_array,
     as_score_frame,
     check_aligned,
     check_int,
+    check_number,
+    check_range_pair,
     check_target,
+    numeric_column,
 )
 from osl_helpers.capabilities import CapabilityPCA
 
@@ -108,8 +112,12 @@ def sigmoid_law(
 
     See :func:`link_function` for the other links; with h = 1 all three agree.
     """
-    z = np.asarray(S, dtype=float) @ np.asarray(beta, dtype=float) + alpha
-    return link_function(z, h, link)
+    Sm, b = as_float_array(S, "S"), as_float_array(beta, "beta")
+    if Sm.ndim == 2 and b.ndim == 1 and Sm.shape[1] != b.shape[0]:
+        raise LengthMismatchError(
+            f"S has {Sm.shape[1]} capability column(s) but beta has {b.shape[0]} coefficient(s)"
+        )
+    return link_function(Sm @ b + alpha, h, link)
 
 
 def sigmoid_law_jacobian(
@@ -150,10 +158,14 @@ def normalize_target(y: T, low: float = 0.0, high: float = 1.0, clip: bool = Fal
     ``clip`` the result is clipped to [0, 1]. Returns the same type as ``y``
     (a Series keeps its index).
     """
-    if not (np.isfinite(low) and np.isfinite(high)):
-        raise OSLInputError(f"low ({low}) and high ({high}) must be finite")
+    low = check_number("low", low, example="0.25")
+    high = check_number("high", high, example="1.0")
     if not high > low:
         raise OSLInputError(f"high ({high}) must exceed low ({low})")
+    if isinstance(y, pd.Series):
+        y = numeric_column(y.to_frame(), y.name if y.name is not None else 0, "y")  # type: ignore[assignment]
+    else:
+        y = as_float_array(y, "y")  # type: ignore[assignment]
     out = (y - low) / (high - low)
     if clip:
         out = np.clip(out, 0.0, 1.0)
@@ -231,12 +243,21 @@ def fit_sigmoid_law(
     """
     lo_h, hi_h = _check_options(link, loss, huber_delta, h_bounds, on_failure)
     max_nfev = check_int("max_nfev", max_nfev, 1)
-    Zm = np.asarray(Z, dtype=float)
+    try:
+        Zm = np.asarray(Z, dtype=float)
+    except (TypeError, ValueError) as err:  # ragged lists, text
+        raise OSLInputError(
+            f"Z cannot be read as a numeric matrix (models × K) ({err}); pass numbers only"
+        ) from err
     if Zm.ndim == 1:
         Zm = Zm[:, None]
     if Zm.ndim != 2:
         raise OSLInputError(f"Z must be 1-D or 2-D; got shape {Zm.shape}")
-    yv = np.asarray(y, dtype=float).reshape(-1)
+    check_aligned(Z, y, ("Z", "y"))
+    try:
+        yv = np.asarray(y, dtype=float).reshape(-1)
+    except (TypeError, ValueError) as err:
+        raise OSLInputError(f"y cannot be read as one number per model ({err})") from err
     n, k = Zm.shape
     if len(yv) != n:
         raise LengthMismatchError(f"Z has {n} rows but y has {len(yv)} values")
@@ -362,8 +383,10 @@ class ObservationalScalingLaw(RegressorMixin, BaseEstimator):  # type: ignore[mi
         if self.score_range is None:
             df = as_score_frame(X, check_range=False)
         else:
-            df = as_score_frame(X, low=self.score_range[0], high=self.score_range[1])
-        yv = check_target(y, low=self.target_range[0], high=self.target_range[1])
+            low, high = check_range_pair("score_range", self.score_range)
+            df = as_score_frame(X, low=low, high=high)
+        t_low, t_high = check_range_pair("target_range", self.target_range)
+        yv = check_target(y, low=t_low, high=t_high)
         if len(yv) != len(df):
             raise LengthMismatchError(f"X has {len(df)} models but y has {len(yv)} values")
         check_aligned(X, y)

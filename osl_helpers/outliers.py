@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import curve_fit
 
+from osl_helpers._validation import check_number, numeric_column, require_columns
 from osl_helpers.compute import fit_family_lines, reference_line
 from osl_helpers.law import sigmoid
 
@@ -48,11 +49,12 @@ def informative_ranges(
     Below it a benchmark sits near chance, above it near its ceiling. The row
     ``x`` itself spans the observed range of the capability scale.
     """
-    xs = frame[x].to_numpy(float)
+    require_columns(frame, [x, *chance])
+    xs = numeric_column(frame, x).to_numpy(float)
     lo_x, hi_x = float(np.nanmin(xs)), float(np.nanmax(xs))
     rows = []
     for bench, floor in chance.items():
-        data = frame[[x, bench]].dropna()
+        data = pd.DataFrame({x: xs, bench: numeric_column(frame, bench).to_numpy()}).dropna()
         xv, yv = data[x].to_numpy(float), data[bench].to_numpy(float)
 
         def model(xx: np.ndarray, hi: float, a: float, x0: float, fl: float = floor) -> np.ndarray:  # type: ignore[type-arg]
@@ -96,6 +98,14 @@ def uncounted_compute(
     the number of generated tokens they would pay for. Every input is an
     assumption; the result is an order of magnitude, not a measurement.
     """
+    multiplier = check_number("multiplier", multiplier, positive=True, example="2.0")
+    training_flops = check_number("training_flops", training_flops, positive=True, example="8.4e22")
+    generator_params = check_number(
+        "generator_params", generator_params, positive=True, example="7e9"
+    )
+    flops_per_token_factor = check_number(
+        "flops_per_token_factor", flops_per_token_factor, positive=True
+    )
     missing = (multiplier - 1.0) * training_flops
     tokens = missing / (flops_per_token_factor * generator_params)
     return {"missing_flops": missing, "generated_tokens": tokens}

@@ -17,7 +17,7 @@ import pandas as pd
 from osl_helpers import data
 from osl_helpers.capabilities import CapabilityPCA
 from osl_helpers.evaluation import Comparison, Predictor, Split, compare_predictors
-from osl_helpers.setups import PAPER_SETUPS, TaskSetup, load_task
+from osl_helpers.setups import TaskSetup, load_task, resolve_setup
 
 __all__ = ["out_of_time", "out_of_time_split", "reconstruction_error"]
 
@@ -35,8 +35,9 @@ def reconstruction_error(
     ("paper" in-sample or the test subset) and ``rmse`` over its observed cells.
     """
     cols = list(benchmarks)
-    paper = data.load_base_benchmarks("paper").set_index("Model", drop=False)
-    other = data.load_base_benchmarks(test_subset).set_index("Model", drop=False)
+    # Only names and benchmark scores are used, none of the corrected compute columns.
+    paper = data.base_table("paper")[0].set_index("Model", drop=False)
+    other = data.base_table(test_subset)[0].set_index("Model", drop=False)
     pca = CapabilityPCA(n_components=n_components).fit(paper[cols])
     rows = []
     for name, frame in (("paper", paper), (test_subset, other)):
@@ -61,9 +62,10 @@ def out_of_time_split(
     setup: TaskSetup, test_subset: data.Subset = "preregistered"
 ) -> tuple[pd.Series, pd.Series, pd.DataFrame]:
     """Masks (train = paper models, test = ``test_subset``) over the setup's frame of all models."""
+    setup = resolve_setup(setup)
     frame = load_task(setup.with_(subset="all")).frame
-    paper_models = set(data.load_base_benchmarks("paper")["Model"])
-    test_models = set(data.load_base_benchmarks(test_subset)["Model"])
+    paper_models = set(data.base_table("paper")[0]["Model"])
+    test_models = set(data.base_table(test_subset)[0]["Model"])
     return frame["Model"].isin(paper_models), frame["Model"].isin(test_models), frame
 
 
@@ -79,8 +81,7 @@ def out_of_time(
     predictor's input; the rest are reported in ``.dropped``). No compute
     cutoff is used: time is the split.
     """
-    if isinstance(setup, str):
-        setup = PAPER_SETUPS[setup]
+    setup = resolve_setup(setup)
     train, test, frame = out_of_time_split(setup, test_subset)
     excluded = ~(train | test)
     reason = pd.Series("", index=frame.index, dtype=object).mask(excluded, "other subset")

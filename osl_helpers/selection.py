@@ -47,6 +47,8 @@ from osl_helpers._validation import (
     NotEnoughModelsError,
     OSLInputError,
     UnknownFamilyError,
+    as_float_array,
+    check_number,
 )
 
 __all__ = [
@@ -135,7 +137,7 @@ def _as_scores(x: object, name: str) -> FloatArray:
         bad = [c for c in x.columns if not pd.api.types.is_numeric_dtype(x[c])]
         if bad:
             raise NonNumericError(f"{name}: non-numeric score column(s) {bad}")
-    arr = np.asarray(x, dtype=float)
+    arr = as_float_array(x, name)
     if arr.ndim == 1:
         arr = arr[:, None]
     if arr.ndim != 2:
@@ -146,7 +148,7 @@ def _as_scores(x: object, name: str) -> FloatArray:
 
 
 def _check_ridge(ridge: float) -> float:
-    r = float(ridge)
+    r = check_number("ridge", ridge, example="0.0")
     if not math.isfinite(r) or r < 0:
         raise OSLInputError(f"ridge must be a finite number ≥ 0; got {ridge!r}")
     return r

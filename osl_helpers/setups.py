@@ -17,14 +17,21 @@ import math
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import pandas as pd
 
 from osl_helpers import data
-from osl_helpers._validation import OSLInputError, UnknownFamilyError
+from osl_helpers._validation import (
+    OSLInputError,
+    UnknownModelError,
+    UnknownSetupError,
+    check_int,
+    check_number,
+)
+from osl_helpers.errata import Erratum, warn_errata
 from osl_helpers.evaluation import ARITHMETIC_CUTOFF_FLOPS, LLAMA2_7B_FLOPS
-from osl_helpers.law import Link, normalize_target
+from osl_helpers.law import Link, Loss, normalize_target
 
 __all__ = [
     "AGENT_BENCHMARKS",
@@ -40,6 +47,7 @@ __all__ = [
     "describe_setups",
     "load_task",
     "notes_frame",
+    "resolve_setup",
 ]
 
 
@@ -54,6 +62,8 @@ _NO_GSM8K = tuple(b for b in data.BENCHMARKS if b != "GSM8K")
 #: Where a setup's target comes from: one of the paper's tables, or ``"user"`` for
 #: scores a reader brings (built by :mod:`osl_helpers.byo`, never by :func:`load_task`).
 Table = Literal["emergent", "post_training", "agent", "leaderboard_v2", "user"]
+#: How a setup splits models into the ones the law is fitted on and the ones it must predict.
+Split = Literal["flops", "top_fraction"]
 
 
 @dataclass(frozen=True)
@@ -77,15 +87,43 @@ class TaskSetup:
     low: float = 0.0
     high: float = 1.0
     link: Link = "h_sigmoid"
-    loss: Literal["squared", "huber"] = "huber"
+    loss: Loss = "huber"
     huber_delta: float = 1.0
     n_components: int = 3
-    split: Literal["flops", "top_fraction"] = "flops"
+    split: Split = "flops"
     cutoff_flops: float | None = LLAMA2_7B_FLOPS
     cutoff_model: str | None = None
     top_fraction: float = 0.1
     subset: data.Subset = "paper"
     note: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        # A setup is data; a bad field should fail here, by name, not deep inside a fit.
+        choices: dict[str, tuple[object, ...]] = {
+            "table": get_args(Table),
+            "link": get_args(Link),
+            "loss": get_args(Loss),
+            "split": get_args(Split),
+            "subset": get_args(data.Subset),
+        }
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise OSLInputError(
+                    f"TaskSetup.{name} must be one of {list(allowed)}; got {getattr(self, name)!r}"
+                )
+        low, high = check_number("low", self.low), check_number("high", self.high)
+        if not high > low:
+            raise OSLInputError(f"TaskSetup: high ({high:g}) must exceed low ({low:g})")
+        check_int("n_components", self.n_components, 1)
+        check_number("huber_delta", self.huber_delta, positive=True)
+        if self.cutoff_flops is not None:
+            check_number("cutoff_flops", self.cutoff_flops, positive=True, example="8.4e22")
+        if not 0 < check_number("top_fraction", self.top_fraction) < 1:
+            raise OSLInputError(
+                f"TaskSetup.top_fraction must be in (0, 1); got {self.top_fraction}"
+            )
+        if not self.benchmarks or isinstance(self.benchmarks, str):
+            raise OSLInputError("TaskSetup.benchmarks must name at least one benchmark column")
 
     def with_(self, **changes: object) -> TaskSetup:
         """Return a copy with some fields changed (e.g. another cutoff for an exercise)."""
@@ -257,10 +295,27 @@ def _target_table(table: Table) -> pd.DataFrame:
     return loaders[table]()
 
 
-def _base_table(setup: TaskSetup) -> pd.DataFrame:
+def _base_table(setup: TaskSetup) -> tuple[pd.DataFrame, list[Erratum]]:
     if setup.table == "agent":
-        return data.load_instruct_benchmarks()
-    return data.load_base_benchmarks(setup.subset)
+        return data.load_instruct_benchmarks(), []
+    # Corrections are announced below, only if a corrected model reaches the task.
+    return data.base_table(setup.subset)
+
+
+def resolve_setup(setup: TaskSetup | str) -> TaskSetup:
+    """``setup`` itself, or the paper setup of that key; anything else raises a named error."""
+    if isinstance(setup, str):
+        if setup not in PAPER_SETUPS:
+            raise UnknownSetupError(
+                f"unknown setup {setup!r}; choose one of {sorted(PAPER_SETUPS)}, or build a "
+                "TaskSetup for another target"
+            )
+        return PAPER_SETUPS[setup]
+    if not isinstance(setup, TaskSetup):
+        raise OSLInputError(
+            f"expected a TaskSetup or the key of a paper setup; got {type(setup).__name__}"
+        )
+    return setup
 
 
 def load_task(setup: TaskSetup | str) -> TaskData:
@@ -269,11 +324,8 @@ def load_task(setup: TaskSetup | str) -> TaskData:
     Models without the target, or with a benchmark entirely missing for the
     setup, are dropped; missing benchmark cells are left for imputation.
     """
-    if isinstance(setup, str):
-        if setup not in PAPER_SETUPS:
-            raise KeyError(f"unknown setup {setup!r}; choose from {sorted(PAPER_SETUPS)}")
-        setup = PAPER_SETUPS[setup]
-    base = _base_table(setup)
+    setup = resolve_setup(setup)
+    base, applied = _base_table(setup)
     target = _target_table(setup.table)
     joined = data.join_on_model(base, target, {setup.column: "y_raw"})
     assert isinstance(joined, pd.DataFrame)
@@ -286,14 +338,27 @@ def load_task(setup: TaskSetup | str) -> TaskData:
     reason = pd.Series("", index=frame.index, dtype=object)
     if setup.split == "flops":
         if setup.cutoff_model is not None:
-            ref = data.load_base_benchmarks("all").set_index("Model")
+            ref = data.base_table("all")[0].set_index("Model")
             if setup.cutoff_model not in ref.index:
-                raise UnknownFamilyError(f"cutoff model {setup.cutoff_model!r} is not in the data")
+                raise UnknownModelError(
+                    f"cutoff model {setup.cutoff_model!r} is not in the base table; use a name "
+                    "of its 'Model' column, e.g. 'meta-llama/Llama-2-7b-hf'"
+                )
             cutoff = float(ref["log10_flops"].astype(float).loc[setup.cutoff_model])
+            if math.isnan(cutoff):
+                raise OSLInputError(
+                    f"setup {setup.key!r}: cutoff model {setup.cutoff_model!r} has unknown "
+                    "training FLOPs; choose a model whose FLOPs are known, or cutoff_flops"
+                )
         elif setup.cutoff_flops is not None:
-            cutoff = math.log10(setup.cutoff_flops)
+            cutoff = math.log10(
+                check_number("cutoff_flops", setup.cutoff_flops, positive=True, example="8.4e22")
+            )
         else:
-            raise ValueError(f"setup {setup.key!r}: a FLOPs split needs a cutoff")
+            raise OSLInputError(
+                f"setup {setup.key!r}: a FLOPs split needs a cutoff; set cutoff_flops or "
+                "cutoff_model"
+            )
         lf = frame["log10_flops"]
         known = lf.notna()
         # A relative tolerance keeps the reference model itself on the training side.
@@ -306,6 +371,7 @@ def load_task(setup: TaskSetup | str) -> TaskData:
         test = order <= n_test
         train = ~test
     excluded = ~(train | test)
+    warn_errata(applied, data.BASE_TABLE, frame["Model"])
     return TaskData(
         setup=setup,
         frame=frame,

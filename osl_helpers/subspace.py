@@ -41,7 +41,9 @@ from osl_helpers._validation import (
     NotEnoughModelsError,
     OSLConvergenceWarning,
     OSLInputError,
+    as_float_array,
     as_score_frame,
+    check_int,
     require_columns,
 )
 from osl_helpers.capabilities import CapabilityPCA, pc_names
@@ -77,8 +79,8 @@ def _loadings(x: Loadings, name: str) -> tuple[FloatArray, list[str] | None]:
             raise OSLInputError(f"{name}: the CapabilityPCA is not fitted")
         x = x.components_
     if isinstance(x, pd.DataFrame):
-        return x.to_numpy(dtype=float), [str(c) for c in x.columns]
-    arr = np.asarray(x, dtype=float)
+        return as_float_array(x, name), [str(c) for c in x.columns]
+    arr = as_float_array(x, name)
     if arr.ndim != 2:
         raise OSLInputError(f"{name} must be 2-D (components × benchmarks); got shape {arr.shape}")
     return arr, None
@@ -297,6 +299,10 @@ def heldout_null(
     """
     df = as_score_frame(X)
     n = len(df)
+    n_components = check_int("n_components", n_components, 1)
+    n_heldout = check_int("n_heldout", n_heldout, 1)
+    n_draws = check_int("n_draws", n_draws, 1)
+    seed = check_int("seed", seed, 0)
     if not n_components + 2 <= n_heldout <= n - n_components - 2:
         raise NotEnoughModelsError(
             f"n_heldout must leave at least {n_components + 2} models on each side of the "

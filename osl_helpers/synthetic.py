@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from osl_helpers._validation import OSLInputError
+from osl_helpers._validation import OSLInputError, check_int, check_number
 from osl_helpers.law import link_function
 
 __all__ = ["SyntheticWorld", "make_synthetic"]
@@ -84,8 +84,14 @@ def make_synthetic(
     deviations of the Gaussian noise on the benchmarks and on E (both then
     clipped to [0, 1]). The same ``seed`` gives the same world.
     """
+    n_families = check_int("n_families", n_families, 0)
+    models_per_family = check_int("models_per_family", models_per_family, 0)
     if n_families < 1 or models_per_family < 2:
         raise OSLInputError("need at least one family of at least two models")
+    n_benchmarks = check_int("n_benchmarks", n_benchmarks, 1)
+    n_components = check_int("n_components", n_components, 1)
+    seed = check_int("seed", seed, 0)
+    missing_frac, h = check_number("missing_frac", missing_frac), check_number("h", h)
     if not 1 <= n_components <= n_benchmarks:
         raise OSLInputError(
             f"n_components must be in [1, n_benchmarks={n_benchmarks}]; got {n_components}"
@@ -99,7 +105,7 @@ def make_synthetic(
         ("idiosyncratic", idiosyncratic),
         ("slope_spread", slope_spread),
     ):
-        if not (np.isfinite(val) and val >= 0):
+        if not (np.isfinite(check_number(name, val)) and val >= 0):
             raise OSLInputError(f"{name} must be a non-negative number; got {val}")
     if not 0 < h <= 1:
         raise OSLInputError(f"the ceiling h must be in (0, 1]; got {h}")

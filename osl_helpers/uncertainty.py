@@ -24,7 +24,16 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from osl_helpers._validation import NotEnoughModelsError, OSLConvergenceWarning, OSLInputError
+from osl_helpers._validation import (
+    LengthMismatchError,
+    NotEnoughModelsError,
+    OSLConvergenceWarning,
+    OSLInputError,
+    UnknownModelError,
+    check_aligned,
+    check_int,
+    require_columns,
+)
 from osl_helpers.law import TARGET_RANGE, ObservationalScalingLaw
 
 __all__ = [
@@ -37,6 +46,9 @@ __all__ = [
 ]
 
 FloatArray = NDArray[np.float64]
+
+#: A bootstrap gives up after this many unusable resamples per requested replicate.
+MAX_FAILED_PER_REPLICATE = 10
 
 
 @dataclass(frozen=True)
@@ -59,8 +71,13 @@ class BootstrapResult:
         self, level: float = 0.8, kind: Literal["confidence", "prediction"] = "prediction"
     ) -> pd.DataFrame:
         """Central ``level`` interval per model: columns ``lo``, ``hi``, ``median``."""
-        if not 0 < level < 1:
-            raise OSLInputError(f"level must be in (0, 1); got {level}")
+        if isinstance(level, bool) or not isinstance(level, int | float) or not 0 < level < 1:
+            raise OSLInputError(f"level must be a number in (0, 1); got {level!r}")
+        if kind not in ("confidence", "prediction"):
+            raise OSLInputError(
+                f"unknown kind {kind!r}; use 'confidence' (the fitted curve) or 'prediction' "
+                "(a new model's observed score)"
+            )
         arr = self.noisy if kind == "prediction" else self.draws
         tail = (1 - level) / 2
         lo, med, hi = np.quantile(arr, [tail, 0.5, 1 - tail], axis=0)
@@ -89,17 +106,40 @@ def bootstrap_law(
 
     ``law_kwargs`` configure :class:`ObservationalScalingLaw` (or pass
     ``law_factory``). ``progress=None`` shows a progress bar only in an
-    interactive terminal session; pass ``progress=True`` in a notebook. Seeded: the same arguments give the same draws.
+    interactive terminal session; pass ``progress=True`` in a notebook. Seeded: the same
+    arguments give the same draws. Bad input raises on a first fit to all the data; unusable
+    resamples are redrawn, at most :data:`MAX_FAILED_PER_REPLICATE` × ``n_boot`` times.
     """
+    for name, frame in (("X_train", X_train), ("X_new", X_new)):
+        if not isinstance(frame, pd.DataFrame):
+            raise OSLInputError(
+                f"{name} must be a DataFrame of benchmark scores (one row per model); got "
+                f"{type(frame).__name__}"
+            )
+    if not isinstance(y_train, pd.Series):
+        y_train = pd.Series(np.asarray(y_train), index=X_train.index)  # positional, as in fit
     if len(X_train) != len(y_train):
-        raise OSLInputError(f"X_train has {len(X_train)} rows but y_train has {len(y_train)}")
-    if n_boot < 10:
-        raise OSLInputError("n_boot should be at least 10 for percentile intervals")
+        raise LengthMismatchError(
+            f"X_train has {len(X_train)} rows but y_train has {len(y_train)}; give one target "
+            "per training model"
+        )
+    # The same pairing rule as ObservationalScalingLaw.fit, before the labels are dropped.
+    check_aligned(X_train, y_train, ("X_train", "y_train"))
+    if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 10:
+        raise OSLInputError(
+            f"n_boot should be an integer of at least 10 for percentile intervals; got {n_boot!r}"
+        )
+    seed = check_int("seed", seed, 0)
     make = law_factory or (lambda: ObservationalScalingLaw(**law_kwargs))
     k = make().n_components
     n = len(X_train)
     if n < k + 2:
         raise NotEnoughModelsError(f"{n} training models are too few for K = {k}")
+    # Fit once on all the data: bad input fails here, with its own error, instead of failing
+    # every replicate (which would be retried without end or silently skipped).
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OSLConvergenceWarning)
+        make().fit(X_train, y_train).predict(X_new)
     if progress is None:
         import sys
 
@@ -109,8 +149,15 @@ def bootstrap_law(
     draws = np.empty((n_boot, len(X_new)))
     noisy = np.empty_like(draws)
     failed = 0
+    max_failed = MAX_FAILED_PER_REPLICATE * n_boot
     for b in _progress(range(n_boot), bool(progress)):
         while True:
+            if failed > max_failed:
+                raise NotEnoughModelsError(
+                    f"{failed} resamples of the {n} training models could not be fitted "
+                    f"(after {b} good replicates); too few distinct models or benchmarks vary. "
+                    "Add training models or lower n_components"
+                )
             idx = rng.integers(0, n, n)
             # Duplicate rows would clash as model labels: give each draw its own label.
             Xb = Xv.iloc[idx].set_axis(pd.RangeIndex(n))
@@ -148,6 +195,15 @@ def interval_frame(
 
 def coverage(y_true: pd.Series, intervals: pd.DataFrame) -> float:
     """Share of ``y_true`` inside [lo, hi] of ``intervals`` (aligned by index)."""
+    if not isinstance(y_true, pd.Series) or not isinstance(intervals, pd.DataFrame):
+        raise OSLInputError("coverage takes y_true (a Series) and intervals (a DataFrame)")
+    require_columns(intervals, ["lo", "hi"], "intervals")
+    absent = y_true.index.difference(intervals.index)
+    if len(absent):
+        raise UnknownModelError(
+            f"{len(absent)} model(s) of y_true have no interval, e.g. {list(absent[:3])}; "
+            "index both by model name"
+        )
     iv = intervals.loc[y_true.index]
     inside = (y_true >= iv["lo"]) & (y_true <= iv["hi"])
     return float(inside.mean()) if len(inside) else float("nan")

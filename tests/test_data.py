@@ -259,3 +259,114 @@ def test_missing_column_is_named() -> None:
     df = pd.DataFrame({"Model": ["a"]})
     with pytest.raises(osl.DataValidationError, match="missing required column"):
         data._check_base(df, "base", osl.BENCHMARKS)
+
+
+# --------------------------------------------------------------------------- defence in depth
+
+
+def test_every_pinned_table_has_its_pinned_row_count(pinned_files: dict[str, Path]) -> None:
+    assert set(data.TABLE_ROWS) == set(data.registry())
+    for name, path in pinned_files.items():
+        assert len(pd.read_csv(path)) == data.TABLE_ROWS[name], name
+
+
+def test_download_bigger_than_the_bound_is_refused(
+    isolated: Path, server: tuple[str, Path], pinned_files: dict[str, Path], monkeypatch
+) -> None:
+    url, root = server
+    shutil.copy(pinned_files[BASE], root / BASE)
+    monkeypatch.setenv("OSL_DATA_URL", url)
+    monkeypatch.setattr(data, "MAX_DOWNLOAD_BYTES", 1000)
+    with pytest.raises(osl.DataFetchError, match="more than 1000 bytes"):
+        data.fetch_file(BASE)
+    assert not list(isolated.glob("*"))
+
+
+def test_download_timeout_must_be_a_positive_number(isolated: Path, monkeypatch) -> None:
+    monkeypatch.setenv("OSL_DOWNLOAD_TIMEOUT", "soon")
+    with pytest.raises(osl.DataFetchError, match="OSL_DOWNLOAD_TIMEOUT='soon'"):
+        data.fetch_file(BASE)
+
+
+# --------------------------------------------------------------------------- errata
+
+
+def test_each_erratum_is_sourced_and_matches_the_authors_table(
+    pinned_files: dict[str, Path],
+) -> None:
+    from osl_helpers import errata
+
+    assert errata.ERRATA
+    for e in errata.ERRATA:
+        assert e.source.startswith("https://") and len(e.reason) > 40
+        raw = pd.read_csv(pinned_files[e.table]).set_index("Model")
+        assert raw.loc[e.model, e.column] == pytest.approx(e.published)
+    # The correction is the unit slip the reason names: tokens and FLOPs 1,000 times smaller.
+    for e in errata.ERRATA:
+        assert e.published / e.corrected == pytest.approx(1000.0)
+
+
+def test_plausibility_checks_flag_only_btlm(pinned_files: dict[str, Path]) -> None:
+    from osl_helpers import errata
+
+    for name in ("base_llm_benchmark_eval.csv", "base_llm_benchmark_eval_sub_10b.csv"):
+        raw = pd.read_csv(pinned_files[name])
+        flagged = errata.plausibility_report(raw)
+        assert set(flagged["Model"]) == {"cerebras/btlm-3b-8k-base"}, name
+        assert set(flagged["check"]) == {"tokens per parameter", "training tokens (T)"}
+        fixed, applied = errata.apply_errata(raw, name)
+        assert len(applied) == 2 and errata.plausibility_report(fixed).empty
+        # The limit leaves room: every other model stays an order of magnitude below it.
+        others = raw[raw["Model"] != "cerebras/btlm-3b-8k-base"]
+        tpp = others["Pretraining Data Size (T)"] * 1e3 / others["Model Size (B)"]
+        assert tpp.max() < errata.PLAUSIBLE["max_tokens_per_param"] / 10
+    instruct = pd.read_csv(pinned_files["instruct_llm_benchmark_eval.csv"])
+    assert errata.plausibility_report(instruct).empty
+
+
+def test_plausibility_report_flags_flops_off_6nd_and_odd_sizes() -> None:
+    from osl_helpers import errata
+
+    frame = pd.DataFrame(
+        {
+            "Model": ["ok", "flops", "tiny", "huge"],
+            "Model Size (B)": [7.0, 7.0, 1e-5, 2e4],
+            "Pretraining Data Size (T)": [2.0, 2.0, 1e-4, 10.0],
+            "FLOPs (1E21)": [84.0, 168.0, 6e-9, 1.2e6],
+        }
+    )
+    report = errata.plausibility_report(frame)
+    assert set(zip(report["Model"], report["check"], strict=True)) == {
+        ("flops", "FLOPs / (6·N·D) − 1"),
+        ("tiny", "parameters (B), at least"),
+        ("huge", "parameters (B), at most"),
+    }
+
+
+def test_errata_leave_the_papers_77_models_untouched() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # neither table may warn: BTLM is not among them
+        fixed = osl.load_base_benchmarks("paper")
+        raw = osl.load_base_benchmarks("paper", errata=False)
+    pd.testing.assert_frame_equal(fixed, raw)
+
+
+def test_erratum_warns_only_where_the_corrected_model_is_returned() -> None:
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        osl.load_task("bbh")  # the base table "all" is joined, but BTLM has no BBH score
+        osl.load_base_benchmarks("preregistered")
+    assert not [w for w in caught if issubclass(w.category, osl.OSLWarning)]
+    from osl_helpers import errata
+
+    errata._ANNOUNCED.clear()
+    with pytest.warns(osl.DataErratumWarning, match="btlm-3b-8k-base") as record:
+        sub = osl.load_sub10b_benchmarks()
+        osl.load_sub10b_benchmarks()  # announced once per session
+    assert len([w for w in record if issubclass(w.category, osl.DataErratumWarning)]) == 1
+    row = sub.set_index("Model").loc["cerebras/btlm-3b-8k-base"]
+    assert row["log10_flops"] == pytest.approx(np.log10(6 * 3e9 * 627e9))
