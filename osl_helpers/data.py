@@ -40,6 +40,7 @@ __all__ = [
     "PREREGISTERED_MODELS",
     "DataFetchError",
     "DataValidationError",
+    "JoinReport",
     "Subset",
     "fetch_all",
     "fetch_file",
