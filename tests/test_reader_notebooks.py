@@ -229,7 +229,11 @@ def test_reader_notebook_runs_top_to_bottom_in_a_fresh_kernel(tmp_path: Path) ->
     # The kernel is this environment's (the book's .venv under make test), started afresh
     # in an empty folder; OSL_DATA_DIR, when CI sets it, is inherited.
     client = NotebookClient(
-        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+        nb,
+        timeout=600,
+        startup_timeout=180,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(tmp_path)}},
     )
     client.execute(env=dict(os.environ))
     errors = [

@@ -17,7 +17,8 @@ build, ``python tools/reader_notebooks.py`` reads every executed chapter in
   SVG: JupyterLab shows SVG only in notebooks the reader has marked as trusted);
 * a first code cell that imports the package (or says how to install it from the
   repository), provides ``myst_nb.glue`` when the build tool is absent, lets charts
-  draw with Altair's own renderer (``OSL_CHARTS``), and fetches and verifies the data.
+  draw with Altair's own renderer (``OSL_CHARTS``), and fetches and verifies the data
+  (a chapter whose first code cell is tagged ``reader-setup`` keeps its own instead).
 
 With ``--site`` it also copies them over ``_build/html/_sources/book/``, the files
 behind the site's ".ipynb" download button. The repository URL comes from
@@ -47,6 +48,7 @@ EXECUTED = ROOT / "_build" / "jupyter_execute" / "book"
 OUT = ROOT / "_build" / "reader"
 SITE_SOURCES = ROOT / "_build" / "html" / "_sources" / "book"
 GLUE_PREFIX = "application/papermill.record/"
+SETUP_TAG = "reader-setup"
 
 ADMONITIONS = {
     "note",
@@ -250,7 +252,9 @@ def convert_role(role: str, content: str, ctx: Context) -> str:
         keys = [k.strip() for k in content.split(",")]
         return format_citation("t" if kind.startswith("t") else "p", keys, ctx.citations)
     title, target = _explicit_title(content)
-    if role in ("ref", "numref", "doc", "eq"):
+    if role == "doc":
+        return title or target
+    if role in ("ref", "numref", "eq"):
         if title:
             return re.sub(r"\{[^}]*\}", "", title)
         label = target.lstrip("~")
@@ -466,8 +470,8 @@ def setup_cells(url: str, title: str) -> list[Any]:
     intro = INTRO_MARKDOWN.format(chapter=title, book=book_title(), url=url)
     note = nbformat.v4.new_markdown_cell(intro)
     code = nbformat.v4.new_code_cell(SETUP_SOURCE.format(url=url))
-    note.metadata["tags"] = ["reader-setup"]
-    code.metadata["tags"] = ["reader-setup"]
+    note.metadata["tags"] = [SETUP_TAG]
+    code.metadata["tags"] = [SETUP_TAG]
     # Folded in JupyterLab (a click shows it): the reader meets the chapter, not the plumbing.
     code.metadata["jupyter"] = {"source_hidden": True}
     return [note, code]
@@ -498,7 +502,7 @@ def chart_png(spec: Mapping[str, Any]) -> str | None:
 
 
 def clean_outputs(outputs: list[Any], draw: bool = True) -> list[Any]:
-    """Drop glue records (invisible outside the build); charts trade site HTML for an SVG."""
+    """Drop glue records (invisible outside the build); charts trade site HTML for a PNG."""
     kept = []
     for out in outputs:
         data = out.get("data")
@@ -539,7 +543,11 @@ def reader_notebook(nb: Any, ctx: Context, url: str, title: str) -> Any:
         else:
             cells.append(copy.deepcopy(cell))
     first_code = next((i for i, c in enumerate(cells) if c.cell_type == "code"), len(cells))
-    out.cells = cells[:first_code] + setup_cells(url, title) + cells[first_code:]
+    own = first_code < len(cells) and SETUP_TAG in cells[first_code].metadata.get("tags", [])
+    # A chapter whose first code cell is already tagged as its set-up keeps it as it is.
+    if not own:
+        cells = cells[:first_code] + setup_cells(url, title) + cells[first_code:]
+    out.cells = cells
     return out
 
 
