@@ -2,4 +2,6 @@
 
 from osl_helpers.data import main
 
-raise SystemExit(main())
+# Guarded so that importing the module (as documentation tools do) fetches nothing.
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -65,6 +65,7 @@ __all__ = [
     "DataFetchError",
     "DataSource",
     "DataValidationError",
+    "JoinReport",
     "Subset",
     "base_table",
     "fetch_all",

@@ -77,15 +77,13 @@ class PCAImputer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     point of step 3, so ``fit(X).transform(X)`` agrees with
     ``fit_transform(X)`` up to ``tol``.
 
-    Parameters
-    ----------
-    n_components : rank of the reconstruction (the paper uses 1).
-    max_iter, tol : iteration bound and convergence tolerance of step 3.
-    clip : clip imputed cells to ``score_range`` (no clipping when
-        ``score_range`` is ``None``).
-    score_range : range the scores must lie in (fractions by default, so a
-        table in percent raises :class:`~osl_helpers._validation.PercentScaleError`);
-        ``None`` switches the range check off for other data.
+    Parameters: ``n_components`` is the rank of the reconstruction (the paper
+    uses 1); ``max_iter`` and ``tol`` bound the iterations of step 3 and set
+    its convergence tolerance; ``clip`` clips imputed cells to ``score_range``
+    (no clipping when it is ``None``); ``score_range`` is the range the scores
+    must lie in (fractions by default, so a table in percent raises
+    :class:`~osl_helpers._validation.PercentScaleError`); ``None`` switches the
+    range check off for other data.
 
     Fitted attributes: ``mean_``, ``scale_`` (training mean and standard
     deviation per column), ``components_`` (standardised loadings,

@@ -7,21 +7,30 @@ every page. :func:`enable_offline_charts` registers an Altair renderer whose
 HTML only calls the global ``vegaEmbed`` that those scripts define, so the
 site draws every chart with the network off.
 
-The renderer also returns the Vega-Lite MIME bundle, so JupyterLab, which
-ignores the HTML, still draws the chart when a reader runs a notebook.
+The renderer also returns the Vega-Lite MIME bundle, for front ends that draw
+it themselves. Outside the book's pages no script defines ``vegaEmbed``, so a
+notebook run in JupyterLab, Binder or Colab sets the environment variable
+``OSL_CHARTS`` to one of Altair's own renderers (the reader notebooks' first cell
+sets ``default``; ``svg`` draws static charts with no network at all), and
+:func:`enable_offline_charts` then enables that renderer instead.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import os
 from typing import Any
 
 import altair as alt
 
-__all__ = ["RENDERER_NAME", "chart_html", "enable_offline_charts"]
+from osl_helpers._validation import OSLInputError
+
+__all__ = ["RENDERER_ENV", "RENDERER_NAME", "chart_html", "enable_offline_charts"]
 
 RENDERER_NAME = "osl_offline"
+#: Environment variable naming an Altair renderer to use instead of the book's own.
+RENDERER_ENV = "OSL_CHARTS"
 _counter = itertools.count()
 
 
@@ -61,8 +70,19 @@ def enable_offline_charts() -> None:
     """Make Altair emit HTML that uses the book's own copies of the Vega scripts.
 
     Call once at the top of a chapter notebook. Charts are drawn as SVG so that
-    a headless browser check can find them.
+    a headless browser check can find them. If ``$OSL_CHARTS`` names another
+    Altair renderer (e.g. ``default`` in JupyterLab), that one is enabled
+    instead; an unknown name raises :class:`OSLInputError`.
     """
+    other = os.environ.get(RENDERER_ENV, "").strip()
+    if other and other != RENDERER_NAME:
+        if other not in alt.renderers.names():
+            raise OSLInputError(
+                f"${RENDERER_ENV}={other!r} is not an Altair renderer; "
+                f"use one of {sorted(alt.renderers.names())} or unset it"
+            )
+        alt.renderers.enable(other)
+        return
     if RENDERER_NAME not in alt.renderers.names():
         alt.renderers.register(RENDERER_NAME, _render)
     alt.renderers.enable(RENDERER_NAME)

@@ -120,7 +120,7 @@ def principal_angles(a: Loadings, b: Loadings) -> FloatArray:
 def component_angles(a: Loadings, b: Loadings) -> FloatArray:
     """Angle (degrees, in [0°, 90°]) between matching components γ_a,k and γ_b,k.
 
-    arccos(|⟨γ_a,k, γ_b,k⟩| / (‖γ_a,k‖ ‖γ_b,k‖)): the sign of a component is
+    ``arccos(|⟨γ_a,k, γ_b,k⟩| / (‖γ_a,k‖ ‖γ_b,k‖))``: the sign of a component is
     arbitrary, so a flipped component has angle 0°. Unlike
     :func:`principal_angles`, this compares PC-k with PC-k and so also notices
     two components that swapped places.
