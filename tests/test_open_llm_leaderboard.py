@@ -14,6 +14,7 @@ from osl_helpers._validation import OSLInputError
 from osl_helpers.chapters import open_llm_leaderboard as oll
 from osl_helpers.charts import open_llm_leaderboard as charts
 from osl_helpers.law import sigmoid
+from osl_helpers.setups import PAPER_SETUPS
 
 TYPES = ["pretrained", "fine-tuned", "chat", "merge"]
 
@@ -64,6 +65,29 @@ def test_task_maps_cover_both_versions() -> None:
     assert set(oll.V1_CHANCE) == {"ARC", "HellaSwag", "MMLU", "Winogrande"}
     with pytest.raises(OSLInputError, match="unknown v2 task"):
         oll._setup("ARC")
+
+
+def test_every_law_is_the_leaderboard_setups_law() -> None:
+    # One law for the chapter: the leaderboard setups' plain sigmoid with Huber loss, δ = 1.
+    assert oll.LEADERBOARD_LAW == {"link": "sigmoid", "loss": "huber", "huber_delta": 1.0}
+    for key in oll.V2_SETUPS.values():
+        kwargs = PAPER_SETUPS[key].law_kwargs()
+        assert {k: kwargs[k] for k in oll.LEADERBOARD_LAW} == oll.LEADERBOARD_LAW
+
+
+def test_chance_levels_of_both_versions() -> None:
+    assert oll.chance("v2", "MUSR") == PAPER_SETUPS["musr"].low == 0.33
+    assert oll.chance("v2", "BBH") == pytest.approx(248 / 945)
+    assert oll.chance("v1", "Winogrande") == 0.5 and oll.chance("v1", "ARC") == 0.25
+    assert oll.chance("v1", "GSM8K") == 0.0 and oll.chance("v1", "TruthfulQA") == 0.0
+    with pytest.raises(OSLInputError, match="unknown v1 task"):
+        oll.chance("v1", "GPQA")
+
+
+def test_v1_benchmarks_follow_the_setups() -> None:
+    assert oll.v1_benchmarks("gpqa") == ["MMLU", "ARC-C", "HellaSwag", "Winograd", "TruthfulQA"]
+    with pytest.raises(OSLInputError, match="unknown leaderboard setup"):
+        oll.v1_benchmarks("GPQA")
 
 
 # --------------------------------------------------------------------------- 1. low rank
@@ -206,8 +230,32 @@ def test_rolling_out_of_time_one_test_set_per_cell(v2: pd.DataFrame) -> None:
     assert table.groupby("cutoff")["n_test"].nunique().eq(1).all()
     nums = oll.out_of_time_numbers(table, pcs="2 PCs", baselines=("mean_benchmark",))
     assert nums["cells"] == 2 and 0 <= nums["wins_mean_benchmark"] <= 1
+    assert nums["won_mean_benchmark"] + nums["lost_mean_benchmark"] == 2
     with pytest.raises(OSLInputError, match="months_ahead"):
         oll.rolling_out_of_time(v2, cutoffs=cuts, months_ahead=0)
+
+
+def test_out_of_time_losses_lists_the_cells_lost() -> None:
+    cuts = [pd.Timestamp("2024-07-01"), pd.Timestamp("2024-08-01")]
+    mse = {("A", 0): (1.0, 2.0), ("A", 1): (1.0, 0.9), ("B", 0): (2.0, 2.0), ("B", 1): (1.0, 3.0)}
+    rows = [
+        {"target": t, "cutoff": cuts[c], "predictor": p, "n_train": 10 + c, "n_test": 5,
+         "test_mse": m}
+        for (t, c), pair in mse.items()
+        for p, m in zip(("3 PCs", "log_params"), pair, strict=True)
+    ]  # fmt: skip
+    table = pd.DataFrame(rows)
+    lost = oll.out_of_time_losses(table, "log_params")
+    # A at the second cutoff (log parameters better) and B at the first (a tie) are lost.
+    assert list(zip(lost["target"], lost["cutoff"], strict=True)) == [
+        ("A", cuts[1]),
+        ("B", cuts[0]),
+    ]
+    assert lost["ratio"].tolist() == pytest.approx([0.9, 1.0])
+    assert lost["n_train"].tolist() == [11, 10]
+    nums = oll.out_of_time_numbers(table, baselines=("log_params",))
+    assert (nums["won_log_params"], nums["lost_log_params"]) == (2, 2)
+    assert nums["worst_log_params"] == pytest.approx(0.9)
 
 
 # --------------------------------------------------------------------------- 4. v1 → v2
@@ -255,6 +303,15 @@ def test_capability_outliers_find_a_planted_outlier(v1: pd.DataFrame) -> None:
     assert top.set_index("task").loc["GSM8K", "Model"] == planted
     with pytest.raises(OSLInputError, match="folds"):
         oll.capability_outliers(frame, folds=1)
+
+
+def test_capability_outliers_fit_the_leaderboard_law_above_chance(v1: pd.DataFrame) -> None:
+    # The score is rescaled from chance and fitted with a plain sigmoid, so a prediction
+    # mapped back to the raw score never falls below the task's chance level.
+    out = oll.capability_outliers(v1, folds=3)
+    wino = out[out["task"] == "Winogrande"]
+    assert (wino["observed"] < 0.5).any() and (wino["predicted"] > 0.5).all()
+    assert np.allclose(out["residual"], out["observed"] - out["predicted"])
 
 
 # --------------------------------------------------------------------------- charts

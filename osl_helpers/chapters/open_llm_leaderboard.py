@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -43,6 +44,7 @@ from osl_helpers.subspace import explained_variance_table, subset_structure
 __all__ = [
     "CONTAMINATION_DEMO",
     "HARD_TASKS",
+    "LEADERBOARD_LAW",
     "PARAMS_CUTOFF_B",
     "TYPES_SHOWN",
     "V1_CHANCE",
@@ -51,11 +53,13 @@ __all__ = [
     "base_pairs",
     "capability_outliers",
     "capability_scores",
+    "chance",
     "data_numbers",
     "diagnostics_long",
     "load",
     "low_rank_numbers",
     "monthly_cutoffs",
+    "out_of_time_losses",
     "out_of_time_numbers",
     "outlier_numbers",
     "outlier_view",
@@ -68,6 +72,7 @@ __all__ = [
     "tasks",
     "top_outliers",
     "type_counts",
+    "v1_benchmarks",
     "v1_to_v2",
     "v1_to_v2_diagnostics",
     "v1_v2_frame",
@@ -98,6 +103,13 @@ V1_CHANCE: dict[str, float] = {
 }
 #: The leaderboard's own demonstration of a contaminated model (v1).
 CONTAMINATION_DEMO = "Contamination/contaminated_proof_7b_v1.0"
+#: The law of the leaderboard setups (the authors' leaderboard notebook, as in the
+#: leaderboard chapter): Eq. 6 with h = 1, a plain sigmoid, fitted with Huber loss
+#: (δ = 1) to a score rescaled from its chance level. Every law of this chapter uses it,
+#: on v1 tasks as on v2 ones, so that its results compare with that chapter's.
+LEADERBOARD_LAW: dict[str, Any] = {
+    k: v for k, v in PAPER_SETUPS["bbh"].law_kwargs().items() if k != "n_components"
+}
 
 
 def tasks(version: data.OLLVersion) -> list[str]:
@@ -123,8 +135,23 @@ def _setup(task: str) -> TaskSetup:
     return PAPER_SETUPS[V2_SETUPS[task]]
 
 
+def chance(version: data.OLLVersion, task: str) -> float:
+    """The chance level a task's score is rescaled from.
+
+    v2: the leaderboard chapter's setup of the task (BBH the mean of its subtasks'
+    chance levels, GPQA 0.25, MMLU-Pro 0.1, MuSR 0.33, IFEval and MATH Level 5 0);
+    v1: :data:`V1_CHANCE`, 0 for TruthfulQA (MC2 has no single chance level) and GSM8K.
+    """
+    if version == "v2":
+        return _setup(task).low
+    if task not in V1_TO_PAPER:
+        raise OSLInputError(f"unknown v1 task {task!r}; use one of {list(V1_TO_PAPER)}")
+    return V1_CHANCE.get(task, 0.0)
+
+
 def _target(frame: pd.DataFrame, task: str) -> pd.Series:
-    """The task's raw score rescaled from its chance level as in the leaderboard chapter."""
+    """The task's raw score rescaled from its chance level as in the leaderboard chapter
+    (not clipped: a model below chance keeps a negative target)."""
     setup = _setup(task)
     return normalize_target(frame[task].astype(float), low=setup.low, high=setup.high)
 
@@ -425,7 +452,7 @@ def rolling_out_of_time(
 
     The target is the task rescaled from its chance level as in the leaderboard
     chapter; the benchmarks are the other five v2 tasks. Every predictor uses
-    the setup's law (Eq. 6) and is scored on one identical test set per
+    the setup's law (:data:`LEADERBOARD_LAW`) and is scored on one identical test set per
     (target, cutoff) (:func:`~osl_helpers.evaluation.compare_predictors`): all
     later models, or only those submitted within ``months_ahead`` months of the
     cutoff. Columns: target, cutoff, predictor, n_train, n_test, test_mse, test_mae.
@@ -458,9 +485,12 @@ def out_of_time_numbers(
 ) -> dict[str, float]:
     """How often, and by how much, ``pcs`` beats each baseline over the (target, cutoff) cells.
 
-    Per baseline: ``cells``, ``wins_<b>`` (share of cells where ``pcs`` has the
-    lower test MSE) and ``ratio_<b>`` (geometric mean of baseline MSE / ``pcs``
-    MSE; above 1 favours ``pcs``); per target, the median ratio to ``mean_benchmark``.
+    Per baseline ``b``: ``wins_<b>`` (share of cells where ``pcs`` has the lower
+    test MSE), ``won_<b>`` and ``lost_<b>`` (numbers of such cells and of the
+    others), ``ratio_<b>`` (geometric mean of baseline MSE / ``pcs`` MSE; above 1
+    favours ``pcs``), ``worst_<b>`` (the smallest ratio over the cells) and, per
+    target, ``ratio_<b>_<target>`` (geometric mean over its cutoffs). Also
+    ``cells``, ``cutoffs``, ``min_test`` and ``max_train``.
     """
     wide = table.pivot_table(index=["target", "cutoff"], columns="predictor", values="test_mse")
     out: dict[str, float] = {"cells": float(len(wide)), "cutoffs": float(table["cutoff"].nunique())}
@@ -469,12 +499,41 @@ def out_of_time_numbers(
     for b in baselines:
         ratio = wide[b] / wide[pcs]
         key = b.replace(" ", "_")
-        out[f"wins_{key}"] = float((wide[pcs] < wide[b]).mean())
+        won = wide[pcs] < wide[b]
+        out[f"wins_{key}"] = float(won.mean())
+        out[f"won_{key}"] = float(won.sum())
+        out[f"lost_{key}"] = float((~won).sum())
         out[f"ratio_{key}"] = float(math.exp(np.log(ratio).mean()))
+        out[f"worst_{key}"] = float(ratio.min())
         for target, r in ratio.groupby(level="target"):
             tkey = str(target).replace(" ", "_").replace("-", "_")
             out[f"ratio_{key}_{tkey}"] = float(math.exp(np.log(r).mean()))
     return out
+
+
+def out_of_time_losses(
+    table: pd.DataFrame, baseline: str = "log_params", pcs: str = "3 PCs"
+) -> pd.DataFrame:
+    """The (target, cutoff) cells where ``baseline`` has a test MSE no higher than ``pcs``.
+
+    Columns: target, cutoff, n_train, n_test, the two test MSEs and ``ratio``
+    (baseline MSE / ``pcs`` MSE, at most 1 here), sorted by target and cutoff.
+    """
+    wide = table.pivot_table(
+        index=["target", "cutoff"], columns="predictor", values=["test_mse", "n_train", "n_test"]
+    )
+    mse = wide["test_mse"]
+    lost = mse[pcs] >= mse[baseline]
+    out = pd.DataFrame(
+        {
+            "n_train": wide["n_train"][pcs][lost].astype(int),
+            "n_test": wide["n_test"][pcs][lost].astype(int),
+            pcs: mse[pcs][lost],
+            baseline: mse[baseline][lost],
+            "ratio": (mse[baseline] / mse[pcs])[lost],
+        }
+    )
+    return out.reset_index().sort_values(["target", "cutoff"]).reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- 4. v1 → v2
@@ -492,19 +551,35 @@ def v1_v2_frame(v1: pd.DataFrame, v2: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([v2.loc[both, meta + tasks("v2")], old], axis=1).sort_index()
 
 
+def v1_benchmarks(key: str) -> list[str]:
+    """The benchmarks of a leaderboard setup (``key``, e.g. ``"bbh"``) that v1 has.
+
+    The setups take the seven old benchmarks other than GSM8K (as the authors'
+    notebook does); XWinograd and HumanEval are not on v1, which leaves MMLU,
+    ARC-C, HellaSwag, Winograd and TruthfulQA (the paper's names).
+    """
+    if key not in V2_SETUPS.values():
+        raise OSLInputError(
+            f"unknown leaderboard setup {key!r}; use one of {list(V2_SETUPS.values())}"
+        )
+    return [b for b in PAPER_SETUPS[key].benchmarks if b in V1_TO_PAPER.values()]
+
+
 def v1_to_v2(
     frame: pd.DataFrame,
     predictors: Sequence[Predictor] = (1, 2, 3, "log_params", "mean_benchmark"),
     cutoff_b: float = PARAMS_CUTOFF_B,
+    benchmarks: Sequence[str] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Comparison]]:
     """Each v2 task from the v1 capabilities, trained on small models, tested on large ones.
 
     The leaderboard chapter's comparison on the models of both leaderboards:
-    the target is rescaled as in its setup and fitted with the setup's law;
+    the target is rescaled as in its setup and fitted with the setup's law, on
+    the setup's benchmarks that v1 has (:func:`v1_benchmarks`) unless
+    ``benchmarks`` names others (e.g. all six v1 tasks, GSM8K included);
     models up to ``cutoff_b`` billion parameters train, larger ones are the
     test set, models of unknown size are left out.
     """
-    benchmarks = list(V1_TO_PAPER.values())
     unknown = frame["params_b"].isna()
     test = (frame["params_b"] > cutoff_b) & ~unknown
     reason = pd.Series("", index=frame.index, dtype=object).mask(unknown, "size unknown")
@@ -512,8 +587,9 @@ def v1_to_v2(
     comps = {}
     for task, key in V2_SETUPS.items():
         setup = PAPER_SETUPS[key]
+        inputs = v1_benchmarks(key) if benchmarks is None else list(benchmarks)
         comps[key] = compare_predictors(
-            frame.assign(y=_target(frame, task)), "y", benchmarks, split, predictors,
+            frame.assign(y=_target(frame, task)), "y", inputs, split, predictors,
             link=setup.link, loss=setup.loss, huber_delta=setup.huber_delta,
         )  # fmt: skip
     return stack_tables(comps, key="target"), comps
@@ -559,7 +635,7 @@ def diagnostics_long(
 ) -> pd.DataFrame:
     """Both diagnostics tables in long form (target, diagnostic, models, value) for a chart.
 
-    ``labels`` names the two sets of models, e.g. ("72 base models", "397 models").
+    ``labels`` names the two sets of models, e.g. ("chapter 10: base models", "both leaderboards").
     """
     rows = []
     for label, table in zip(labels, (chapter10, here), strict=True):
@@ -575,12 +651,20 @@ def diagnostics_long(
 def v1_v2_numbers(
     table: pd.DataFrame, here: pd.DataFrame, chapter10: pd.DataFrame
 ) -> dict[str, float]:
-    """The numbers section 4 quotes: sizes, MSEs and diagnostics beside the 72-model ones."""
+    """The numbers section 4 quotes: sizes, MSEs and diagnostics beside the leaderboard
+    chapter's (``chapter10``: :func:`osl_helpers.leaderboard.diagnostics`).
+
+    ``n_ch10`` counts the models that chapter fits and tests on (known training
+    FLOPs), ``size_ratio`` the models fitted and tested here over that number,
+    ``skill_sign_agree`` the tasks whose held-out skill has the same sign in both.
+    """
     wide = table.pivot(index="target", columns="predictor", values="test_mse")
+    n_ch10 = float((chapter10["n_train"] + chapter10["n_test"]).max())
     out: dict[str, float] = {
         "n_train": float(table["n_train"].iloc[0]),
         "n_test": float(table["n_test"].iloc[0]),
-        "n_ch10": float((chapter10["n_train"] + chapter10["n_test"]).max()),
+        "n_ch10": n_ch10,
+        "size_ratio": float(table["n_train"].iloc[0] + table["n_test"].iloc[0]) / n_ch10,
         "pcs_beat_params": float((wide["3 PCs"] < wide["log_params"]).sum()),
         "pcs_beat_mean": float((wide["3 PCs"] < wide["mean_benchmark"]).sum()),
         "tasks": float(len(wide)),
@@ -588,6 +672,7 @@ def v1_v2_numbers(
     for key in wide.index:
         for col, name in (("3 PCs", "pc"), ("log_params", "params"), ("mean_benchmark", "mean")):
             out[f"{key}_{name}"] = float(wide.loc[key, col])
+        out[f"{key}_mean_ratio"] = float(wide.loc[key, "mean_benchmark"] / wide.loc[key, "3 PCs"])
         for diag in ("train_r2", "test_skill", "corr_mmlu", "spread"):
             out[f"{key}_{diag}"] = float(here.loc[key, diag])
             out[f"{key}_{diag}_ch10"] = float(chapter10.loc[key, diag])
@@ -609,13 +694,15 @@ def capability_outliers(
     """Each task predicted from a model's other tasks, out of fold; residuals in robust z units.
 
     For every task, an :class:`ObservationalScalingLaw` with K =
-    ``n_components`` principal capabilities of the other five tasks is fitted
-    on (``folds`` − 1)/``folds`` of the models and predicts the held-out fold
-    (folds drawn from ``seed``), so no model's own score shapes its prediction.
-    ``z`` is the residual (observed − predicted) over 1.4826 × its median
-    absolute deviation, i.e. in standard deviations for normal residuals but
-    unmoved by the outliers themselves. Long table: Model, Model Type, date,
-    flagged, task, observed, predicted, residual, z.
+    ``n_components`` principal capabilities of the other five tasks and the
+    leaderboard law (:data:`LEADERBOARD_LAW`, on the score rescaled from its
+    :func:`chance` level) is fitted on (``folds`` − 1)/``folds`` of the models
+    and predicts the held-out fold (folds drawn from ``seed``), so no model's
+    own score shapes its prediction. ``predicted`` is mapped back to the raw
+    score. ``z`` is the residual (observed − predicted) over 1.4826 × its
+    median absolute deviation, i.e. in standard deviations for normal
+    residuals but unmoved by the outliers themselves. Long table: Model, Model
+    Type, date, flagged, task, observed, predicted, residual, z.
     """
     cols = tasks(version)
     require_columns(frame, ["Model", "Model Type", "date", "flagged", *cols], "frame")
@@ -625,12 +712,14 @@ def capability_outliers(
     parts = []
     for task in cols:
         others = [c for c in cols if c != task]
+        low = chance(version, task)
+        y = normalize_target(frame[task].astype(float), low=low)
         pred = np.empty(len(frame))
         for f in range(folds):
             held = fold == f
-            law = ObservationalScalingLaw(n_components=n_components, link="h_sigmoid")
-            law.fit(frame.loc[~held, others], frame.loc[~held, task])
-            pred[held] = law.predict(frame.loc[held, others])
+            law = ObservationalScalingLaw(n_components=n_components, **LEADERBOARD_LAW)
+            law.fit(frame.loc[~held, others], y[~held])
+            pred[held] = low + (1.0 - low) * law.predict(frame.loc[held, others])
         resid = frame[task].to_numpy(float) - pred
         mad = float(np.median(np.abs(resid - np.median(resid))))
         parts.append(
@@ -663,7 +752,8 @@ def outlier_numbers(
     its prediction on a task (what contamination would produce). Returns per
     task the number of outliers; over all tasks the models that are outliers
     on at least one task, the share of flagged and of unflagged models among
-    them, the demonstration model's z on each task (and their range), the
+    them, the share one flagged model makes (``share_one_flagged``), the
+    demonstration model's z on each task (and their range), the
     number of (model, task) outliers, how many of them have a score within
     ``near_chance`` of chance on another task (:data:`V1_CHANCE`), and how many
     GSM8K outliers carry "math" in their name.
@@ -679,6 +769,7 @@ def outlier_numbers(
         "flagged_models": float(len(flagged)),
         "flagged_outliers": float(flagged["out"].sum()),
         "share_flagged_outlier": float(flagged["out"].mean()) if len(flagged) else float("nan"),
+        "share_one_flagged": 1.0 / len(flagged) if len(flagged) else float("nan"),
         "share_clean_outlier": float(clean["out"].mean()),
     }
     for task, g in above.groupby("task"):
