@@ -457,7 +457,7 @@ def fetch_file(name: str) -> Path:
     Looks in ``$OSL_DATA_DIR``, then the user cache, then downloads from
     ``$OSL_DATA_URL`` (default :data:`DEFAULT_BASE_URL`) into the cache,
     within ``$OSL_DOWNLOAD_TIMEOUT`` seconds in total (default
-    :data:`DOWNLOAD_TIMEOUT`). Files of another :data:`SOURCES` entry use that
+    ``DOWNLOAD_TIMEOUT``). Files of another :data:`SOURCES` entry use that
     source's variables instead (e.g. ``OSL_OLL_DATA_DIR`` and ``OSL_OLL_DATA_URL``
     for the Open LLM Leaderboard).
     """

@@ -166,7 +166,7 @@ def plausibility_report(df: pd.DataFrame) -> pd.DataFrame:
     ``Pretraining Data Size (T)`` (D in trillions of tokens) and
     ``FLOPs (1E21)`` (C in units of 1e21); missing values are not checked.
     The checks (limits in :data:`PLAUSIBLE`): D/N tokens per parameter, D in
-    total, |C / (6·N·D) − 1| (Sec. 3.3) and N. Returns one row per failed
+    total, the relative gap C / (6·N·D) − 1 in absolute value (Sec. 3.3) and N. Returns one row per failed
     check: ``Model``, ``check``, ``value``, ``limit``; empty if all pass.
     """
     n = pd.to_numeric(df["Model Size (B)"], errors="coerce") * 1e9

@@ -108,7 +108,7 @@ def bootstrap_law(
     ``law_factory``). ``progress=None`` shows a progress bar only in an
     interactive terminal session; pass ``progress=True`` in a notebook. Seeded: the same
     arguments give the same draws. Bad input raises on a first fit to all the data; unusable
-    resamples are redrawn, at most :data:`MAX_FAILED_PER_REPLICATE` × ``n_boot`` times.
+    resamples are redrawn, at most ``MAX_FAILED_PER_REPLICATE`` × ``n_boot`` times.
     """
     for name, frame in (("X_train", X_train), ("X_new", X_new)):
         if not isinstance(frame, pd.DataFrame):
