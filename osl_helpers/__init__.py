@@ -12,12 +12,13 @@ subsets, Sec. 5), ``recommended`` (the authors' recommended subsets), ``charts``
 chart display in the book).
 """
 
+from typing import TYPE_CHECKING, Any
+
 from osl_helpers import (
     agents,
     backtest,
     byo,
     capabilities,
-    charts,
     compute,
     data,
     efficiency,
@@ -30,7 +31,6 @@ from osl_helpers import (
     outliers,
     outoftime,
     recommended,
-    rendering,
     selection,
     setups,
     subset_study,
@@ -79,8 +79,27 @@ from osl_helpers.evaluation import (
 from osl_helpers.experiments import fit_task
 from osl_helpers.imputation import PCAImputer, masked_imputation_error
 from osl_helpers.law import ObservationalScalingLaw, fit_sigmoid_law, normalize_target, sigmoid_law
-from osl_helpers.rendering import enable_offline_charts
 from osl_helpers.setups import PAPER_SETUPS, load_task
+
+if TYPE_CHECKING:
+    from osl_helpers import charts, forecast, rendering
+    from osl_helpers.rendering import enable_offline_charts
+
+# Altair (charts, rendering) and the command line's forecast are imported on first use,
+# so that ``python -m osl_helpers forecast`` starts quickly.
+_LAZY = {"charts": None, "rendering": None, "forecast": None, "enable_offline_charts": "rendering"}
+
+
+def __getattr__(name: str) -> Any:
+    import importlib
+
+    if name not in _LAZY:
+        raise AttributeError(f"module 'osl_helpers' has no attribute {name!r}")
+    owner = _LAZY[name]
+    if owner is None:
+        return importlib.import_module(f"osl_helpers.{name}")
+    return getattr(importlib.import_module(f"osl_helpers.{owner}"), name)
+
 
 __version__ = "0.1.0"
 
@@ -117,6 +136,7 @@ __all__ = [
     "fit_pooled_line",
     "fit_sigmoid_law",
     "fit_task",
+    "forecast",
     "imputation",
     "join_on_model",
     "law",

@@ -27,6 +27,7 @@ __all__ = [
     "OSLInputError",
     "PercentScaleError",
     "TargetRangeError",
+    "UnknownColumnError",
     "UnknownFamilyError",
     "UnknownModelError",
     "as_score_frame",
@@ -240,6 +241,13 @@ def require_columns(
 
 class UnknownModelError(OSLInputError, KeyError):
     """A model was named that is not in the data."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class UnknownColumnError(OSLInputError, KeyError):
+    """A table holds a column the computation does not know (often a misspelt benchmark)."""
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0]) if self.args else ""
