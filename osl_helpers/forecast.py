@@ -129,10 +129,10 @@ def prepare_scores(
             f"unknown column(s) {', '.join(hints)}; the columns are {model!r}, the target "
             f"{target!r} and any of the benchmarks {benchmarks}"
         )
-    names = frame[model]
-    if names.isna().any() or (names.astype(str).str.strip() == "").any():
-        raise OSLInputError(f"{int(names.isna().sum())} or more row(s) have no model name")
-    names = names.astype(str)
+    blank = frame[model].isna() | (frame[model].astype(str).str.strip() == "")
+    if blank.any():
+        raise OSLInputError(f"{int(blank.sum())} row(s) have no model name in column {model!r}")
+    names = frame[model].astype(str)
     dup = names[names.duplicated()].unique().tolist()
     if dup:
         raise DuplicateModelError(f"model(s) listed more than once: {dup[:5]}")
@@ -215,6 +215,11 @@ def forecast_scores(
     unknown = scale.isna()
     if unknown.any():
         scale[unknown] = _compute_scale(table.loc[unknown], benchmarks)
+    if isinstance(cutoff, int | float) and not isinstance(cutoff, bool) and 0 < cutoff < 1e6:
+        raise OSLInputError(
+            f"cutoff is training compute in FLOPs, e.g. 8.4e22; got {cutoff:g} "
+            "(a log10 value? then pass 10**value)"
+        )
     cut = _cutoff_log10(cutoff, table)
     scored = table["y"].notna()
     train = scored if cut is None else scored & (scale <= cut + 1e-9)

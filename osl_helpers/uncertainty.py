@@ -290,7 +290,7 @@ def conformal_quantile(scores: Any, level: float) -> float:
     """Split-conformal quantile of ``scores``: their ⌈(n + 1)·level⌉-th smallest value.
 
     With n exchangeable calibration scores, a new score falls at or below
-    this value with probability at least ``level`` (Lei et al. 2018, Thm 2.2).
+    this value with probability at least ``level`` (Lei et al. 2018).
     Too few scores for that rank give +∞ (an interval covering everything).
     """
     level = _check_level(level)
@@ -372,7 +372,7 @@ def logit_band(y_hat: Any, q: Any, eps: float = LOGIT_EPS) -> tuple[FloatArray, 
 
 
 def interval_score(y: Any, lo: Any, hi: Any, level: float) -> FloatArray:
-    """Interval score of central ``level`` intervals (Gneiting & Raftery 2007, Eq. 43); lower is better.
+    """Interval score of central ``level`` intervals (Gneiting & Raftery 2007); lower is better.
 
     IS = (hi − lo) + (2/a)(lo − y)·1[y < lo] + (2/a)(y − hi)·1[y > hi] with
     a = 1 − level: the width plus a penalty for each miss that grows with its

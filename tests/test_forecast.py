@@ -115,10 +115,16 @@ def test_bad_input_gets_a_named_error(scores: pd.DataFrame, change, error, match
         forecast_scores(change(scores), "cot")
 
 
-def test_bad_level_and_target() -> None:
+def test_bad_level_cutoff_and_target(scores: pd.DataFrame) -> None:
     frame = pd.DataFrame({"Model": ["a"], "cot": [0.5]})
     with pytest.raises(v.OSLInputError, match="level"):
         forecast_scores(frame, "cot", level=90)
+    with pytest.raises(v.OSLInputError, match="log10 value"):
+        forecast_scores(scores, "cot", cutoff=22.9)
+    with pytest.raises(v.UnknownModelError, match="Llama-2-7b-hf"):
+        forecast_scores(scores, "cot", cutoff="meta-llama/Llama-2-7b")
+    with pytest.raises(v.OSLInputError, match="no model name"):
+        forecast_scores(scores.assign(Model=scores["Model"].where(scores.index > 0)), "cot")
     with pytest.raises(v.MissingColumnError, match="score"):
         forecast_scores(frame, "score")
 
