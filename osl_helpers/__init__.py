@@ -9,7 +9,9 @@ Modules follow the paper's concepts: ``data`` (the pinned tables), ``setups``
 ``compute`` (Eqs. 1, 4, 7, 8), ``evaluation`` (splits and like-for-like
 comparisons), ``experiments`` (one setup end to end), ``selection`` (model
 subsets, Sec. 5), ``recommended`` (the authors' recommended subsets), ``charts`` (Altair builders) and ``rendering`` (offline
-chart display in the book).
+chart display in the book). ``uncertainty`` puts prediction intervals around a law
+(bootstrap and conformal); ``forecast`` applies them to your own scores, also from the
+command line: ``python -m osl_helpers forecast SCORES.csv --target COLUMN``.
 """
 
 from typing import TYPE_CHECKING, Any
