@@ -83,6 +83,7 @@ typecheck: setup
 bench: setup data
 	$(PY) benchmarks/bench_fit.py
 	$(PY) benchmarks/bench_bootstrap.py
+	$(PY) benchmarks/bench_conformal.py
 	$(PY) benchmarks/bench_selection.py
 	$(PY) benchmarks/bench_leaderboard_scale.py
 

@@ -10,15 +10,18 @@ corrects known errors in them), ``setups``
 ``compute`` (Eqs. 1, 4, 7, 8), ``evaluation`` (splits and like-for-like
 comparisons), ``experiments`` (one setup end to end), ``selection`` (model
 subsets, Sec. 5), ``recommended`` (the authors' recommended subsets), ``charts`` (Altair builders) and ``rendering`` (offline
-chart display in the book).
+chart display in the book). ``uncertainty`` puts prediction intervals around a law
+(bootstrap and conformal); ``forecast`` applies them to your own scores, also from the
+command line: ``python -m osl_helpers forecast SCORES.csv --target COLUMN``.
 """
+
+from typing import TYPE_CHECKING, Any
 
 from osl_helpers import (
     agents,
     backtest,
     byo,
     capabilities,
-    charts,
     compute,
     data,
     efficiency,
@@ -32,7 +35,6 @@ from osl_helpers import (
     outliers,
     outoftime,
     recommended,
-    rendering,
     selection,
     setups,
     subset_study,
@@ -84,8 +86,27 @@ from osl_helpers.evaluation import (
 from osl_helpers.experiments import fit_task
 from osl_helpers.imputation import PCAImputer, masked_imputation_error
 from osl_helpers.law import ObservationalScalingLaw, fit_sigmoid_law, normalize_target, sigmoid_law
-from osl_helpers.rendering import enable_offline_charts
 from osl_helpers.setups import PAPER_SETUPS, load_task
+
+if TYPE_CHECKING:
+    from osl_helpers import charts, forecast, rendering
+    from osl_helpers.rendering import enable_offline_charts
+
+# Altair (charts, rendering) and the command line's forecast are imported on first use,
+# so that ``python -m osl_helpers forecast`` starts quickly.
+_LAZY = {"charts": None, "rendering": None, "forecast": None, "enable_offline_charts": "rendering"}
+
+
+def __getattr__(name: str) -> Any:
+    import importlib
+
+    if name not in _LAZY:
+        raise AttributeError(f"module 'osl_helpers' has no attribute {name!r}")
+    owner = _LAZY[name]
+    if owner is None:
+        return importlib.import_module(f"osl_helpers.{name}")
+    return getattr(importlib.import_module(f"osl_helpers.{owner}"), name)
+
 
 __version__ = "0.1.0"
 
@@ -128,6 +149,7 @@ __all__ = [
     "fit_pooled_line",
     "fit_sigmoid_law",
     "fit_task",
+    "forecast",
     "imputation",
     "join_on_model",
     "law",

@@ -33,6 +33,7 @@ __all__ = [
     "OSLWarning",
     "PercentScaleError",
     "TargetRangeError",
+    "UnknownColumnError",
     "UnknownFamilyError",
     "UnknownModelError",
     "UnknownSetupError",
@@ -465,6 +466,13 @@ class UnknownModelError(OSLInputError, KeyError):
 
 class UnknownSetupError(OSLInputError, KeyError):
     """A setup (downstream task) was named that is not one of the paper's setups."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class UnknownColumnError(OSLInputError, KeyError):
+    """A table holds a column the computation does not know (often a misspelt benchmark)."""
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0]) if self.args else ""

@@ -5,21 +5,68 @@ on the models at or below the cutoff and scored on the models above it, on one
 identical test set per (target, cutoff) cell (:func:`~osl_helpers.evaluation.compare_predictors`).
 The result is one tidy table; :func:`headline` summarises how often, and by how
 much, principal capabilities beat training compute.
+
+The same backtest measures prediction intervals. :func:`rolling_predictions`
+keeps every cell's predictions (on a grid that starts below the backtest's
+first cutoff, so that early cells have a past to calibrate on);
+:func:`conformal_backtest` builds the split-conformal intervals of
+:class:`~osl_helpers.uncertainty.ConformalLaw` for each backtest cell from the
+residuals of *earlier* cells only, :func:`bootstrap_backtest` the pipeline
+bootstrap's on the same models; :func:`later_model_intervals` does both on
+the models released after the paper. :func:`interval_summary` scores them
+(coverage with a Wilson interval, width, interval score) and
+:func:`interval_headline` returns the numbers a chapter quotes.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+import statistics
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
+from sklearn.base import clone
 
 from osl_helpers._validation import NotEnoughModelsError, OSLInputError, require_columns
-from osl_helpers.evaluation import Predictor, compare_predictors, split_by_flops
-from osl_helpers.setups import PAPER_SETUPS, TaskData, load_task
+from osl_helpers.evaluation import (
+    Comparison,
+    Predictor,
+    ScalarSigmoidLaw,
+    _predictor_name,
+    _scalar_input,
+    compare_predictors,
+    split_by_flops,
+)
+from osl_helpers.law import ObservationalScalingLaw
+from osl_helpers.setups import PAPER_SETUPS, TaskData, TaskSetup, load_task
+from osl_helpers.uncertainty import (
+    LOGIT_EPS,
+    ConformalLaw,
+    bootstrap_law,
+    horizon_quantiles,
+    interval_score,
+    logit_band,
+    logit_residual,
+)
 
-__all__ = ["DEFAULT_PREDICTORS", "FLOPS_TARGETS", "headline", "rolling_backtest"]
+__all__ = [
+    "DEFAULT_PREDICTORS",
+    "FLOPS_TARGETS",
+    "LEVELS",
+    "bootstrap_backtest",
+    "conformal_backtest",
+    "goal_verdict",
+    "headline",
+    "interval_headline",
+    "interval_summary",
+    "later_model_intervals",
+    "rolling_backtest",
+    "rolling_predictions",
+    "wilson_interval",
+]
 
 DEFAULT_PREDICTORS: tuple[Predictor, ...] = (
     1, 2, 3, 4, 5, "log_flops", "log_params", "mean_benchmark",
@@ -27,6 +74,36 @@ DEFAULT_PREDICTORS: tuple[Predictor, ...] = (
 
 #: Setups whose split is by compute (the agent setups hold out the top 10% instead).
 FLOPS_TARGETS: tuple[str, ...] = tuple(k for k, s in PAPER_SETUPS.items() if s.split == "flops")
+
+
+def _cells(
+    targets: Iterable[str],
+    cutoffs: Sequence[float],
+    predictors: Sequence[Predictor],
+    min_train: int,
+    min_test: int,
+    skipped: list[tuple[str, float, str]],
+) -> Iterator[tuple[str, float, Comparison]]:
+    """Every (target, cutoff) cell with enough models, compared on one test set; others in ``skipped``."""
+    max_k = max((p for p in predictors if isinstance(p, int)), default=1)
+    for key in targets:
+        task: TaskData = load_task(key)
+        setup = task.setup
+        for cut in cutoffs:
+            split = split_by_flops(task.frame, cutoff=10.0**cut)
+            n_tr, n_te = int(split.train.sum()), int(split.test.sum())
+            if n_tr < max(min_train, max_k + 2) or n_te < min_test:
+                skipped.append((key, float(cut), f"{n_tr} train / {n_te} test models"))
+                continue
+            try:
+                comp = compare_predictors(
+                    task.frame, "y", setup.benchmarks, split, predictors,
+                    link=setup.link, loss=setup.loss, huber_delta=setup.huber_delta,
+                )  # fmt: skip
+            except (NotEnoughModelsError, ValueError) as err:
+                skipped.append((key, float(cut), str(err)))
+                continue
+            yield key, float(cut), comp
 
 
 def rolling_backtest(
@@ -45,27 +122,10 @@ def rolling_backtest(
     """
     if cutoffs is None:
         cutoffs = list(np.arange(22.0, 23.51, 0.25))
-    max_k = max((p for p in predictors if isinstance(p, int)), default=1)
     rows: list[pd.DataFrame] = []
     skipped: list[tuple[str, float, str]] = []
-    for key in targets:
-        task: TaskData = load_task(key)
-        setup = task.setup
-        for cut in cutoffs:
-            split = split_by_flops(task.frame, cutoff=10.0**cut)
-            n_tr, n_te = int(split.train.sum()), int(split.test.sum())
-            if n_tr < max(min_train, max_k + 2) or n_te < min_test:
-                skipped.append((key, float(cut), f"{n_tr} train / {n_te} test models"))
-                continue
-            try:
-                comp = compare_predictors(
-                    task.frame, "y", setup.benchmarks, split, predictors,
-                    link=setup.link, loss=setup.loss, huber_delta=setup.huber_delta,
-                )  # fmt: skip
-            except (NotEnoughModelsError, ValueError) as err:
-                skipped.append((key, float(cut), str(err)))
-                continue
-            rows.append(comp.table.assign(target=key, cutoff=float(cut)))
+    for key, cut, comp in _cells(targets, cutoffs, predictors, min_train, min_test, skipped):
+        rows.append(comp.table.assign(target=key, cutoff=cut))
     cols = ["target", "cutoff", "predictor", "n_train", "n_test", "test_mse", "test_mae"]
     out = pd.concat(rows, ignore_index=True)[cols] if rows else pd.DataFrame(columns=cols)
     out.attrs["skipped"] = skipped
@@ -95,3 +155,456 @@ def headline(
         "median_ratio": float(ratio.median()),
         "geomean_ratio": float(math.exp(np.log(ratio).mean())),
     }
+
+
+# --------------------------------------------------------------------------- prediction intervals
+
+FloatArray = NDArray[np.float64]
+
+#: Nominal levels of the interval study: the three the chapter quotes and more for the diagram.
+LEVELS: tuple[float, ...] = (0.2, 0.35, 0.5, 0.65, 0.8, 0.9, 0.95)
+
+#: Columns of every interval table.
+_INTERVAL_COLUMNS = [
+    "method", "split", "target", "cutoff", "predictor", "Model", "Model Family", "level",
+    "y", "y_hat", "lo", "hi", "horizon", "beyond",
+]  # fmt: skip
+
+
+def rolling_predictions(
+    targets: Iterable[str] = FLOPS_TARGETS,
+    predictors: Sequence[Predictor] = DEFAULT_PREDICTORS,
+    last: float = 23.5,
+    step: float = 0.25,
+    min_train: int = 8,
+) -> pd.DataFrame:
+    """Every prediction of a rolling origin: cutoffs on a ``step`` grid up to ``last`` (log10 FLOPs).
+
+    The grid starts at the lowest training compute of any model, so the cells
+    of :func:`rolling_backtest` (which start at 22.0) have earlier cells whose
+    residuals can calibrate them; a cell needs ``min_train`` training models
+    (as :class:`~osl_helpers.uncertainty.ConformalLaw`) and one model above
+    the cutoff. Columns: target, cutoff, predictor, Model, Model Family,
+    split ("train"/"test"), log10_flops, horizon (log10 FLOPs − cutoff), y, y_hat.
+    """
+    keys = list(targets)
+    low = min(float(load_task(k).frame["log10_flops"].min()) for k in keys)
+    start = math.floor(low / step)
+    cutoffs = [k * step for k in range(start, math.floor(last / step + 1e-9) + 1)]
+    parts = []
+    for key, cut, comp in _cells(keys, cutoffs, predictors, min_train, 1, []):
+        flops = load_task(key).frame["log10_flops"]
+        part = comp.predictions.assign(target=key, cutoff=cut)
+        part["log10_flops"] = flops.loc[part["Model"]].to_numpy(dtype=float)
+        part["horizon"] = part["log10_flops"] - cut
+        parts.append(part)
+    cols = [
+        "target", "cutoff", "predictor", "Model", "Model Family", "split", "log10_flops",
+        "horizon", "y", "y_hat",
+    ]  # fmt: skip
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    out: pd.DataFrame = pd.concat(parts, ignore_index=True)[cols]
+    return out
+
+
+def _covered(y: Any, lo: Any, hi: Any) -> Any:
+    # A normalised score below chance counts as at the floor of [0, 1], where intervals end.
+    yc = np.clip(np.asarray(y, dtype=float), 0.0, 1.0)
+    return (yc >= np.asarray(lo, dtype=float) - 1e-12) & (yc <= np.asarray(hi, dtype=float) + 1e-12)
+
+
+def conformal_backtest(
+    predictions: pd.DataFrame,
+    cells: pd.DataFrame,
+    levels: Sequence[float] = LEVELS,
+    bandwidth: float = 0.5,
+    min_neighbours: int = 20,
+    eps: float = LOGIT_EPS,
+) -> pd.DataFrame:
+    """Split-conformal intervals for the test models of each backtest cell, from earlier cells only.
+
+    ``predictions``: :func:`rolling_predictions`; ``cells``: the (target,
+    cutoff) pairs to evaluate, e.g. :func:`rolling_backtest`'s table. For a
+    cell at cutoff c the calibration residuals are the test predictions of
+    cells at cutoffs c′ < c of models with log10 FLOPs ≤ c — models that were
+    out of time at their own cutoff and are known by time c. No model above
+    c, so no test model of the cell, is ever used. This is exactly what
+    :class:`~osl_helpers.uncertainty.ConformalLaw` fitted on the cell's
+    training models with ``origin=c`` computes, without refitting.
+    Returns one row per test model, predictor and level (``method`` "conformal").
+    """
+    require_columns(predictions, ["target", "cutoff", "predictor", "split", "horizon", "y_hat"])
+    require_columns(cells, ["target", "cutoff"], "cells")
+    wanted = set(zip(cells["target"], cells["cutoff"].astype(float), strict=True))
+    test = predictions[predictions["split"] == "test"].reset_index(drop=True)
+    cut = test["cutoff"].to_numpy(dtype=float)
+    flops = test["log10_flops"].to_numpy(dtype=float)
+    horizon = test["horizon"].to_numpy(dtype=float)
+    y_hat = test["y_hat"].to_numpy(dtype=float)
+    score = np.abs(logit_residual(test["y"].to_numpy(dtype=float), y_hat, eps))
+    rows: list[NDArray[np.intp]] = []  # positions in ``test`` of the evaluated models, cell by cell
+    q_parts: list[FloatArray] = []
+    beyond: list[NDArray[np.bool_]] = []
+    groups = test.groupby(["target", "predictor"], sort=False).indices
+    for group, found in groups.items():
+        key = group[0]  # type: ignore[index]
+        idx = np.asarray(found, dtype=np.intp)
+        for c in sorted({float(v) for v in cut[idx] if (key, float(v)) in wanted}):
+            # Calibration: earlier cutoffs, models known by c; the cell's own models are above c.
+            cal = idx[(cut[idx] < c - 1e-9) & (flops[idx] <= c + 1e-9)]
+            here = idx[np.isclose(cut[idx], c)]
+            q_parts.append(
+                horizon_quantiles(
+                    score[cal], horizon[cal], horizon[here], levels, bandwidth, min_neighbours
+                )
+            )
+            far = float(horizon[cal].max()) if len(cal) else -math.inf
+            rows.append(here)
+            beyond.append(horizon[here] > far + 1e-9)
+    pos = np.concatenate(rows)
+    q = np.vstack(q_parts)
+    base = (
+        test.iloc[pos]
+        .reset_index(drop=True)
+        .assign(method="conformal", split="backtest", beyond=np.concatenate(beyond))
+    )
+    out = []
+    for j, level in enumerate(levels):
+        lo, hi = logit_band(y_hat[pos], q[:, j], eps)
+        out.append(base.assign(level=float(level), lo=lo, hi=hi))
+    result: pd.DataFrame = pd.concat(out, ignore_index=True)[_INTERVAL_COLUMNS]
+    return result
+
+
+def _law_and_inputs(
+    setup: TaskSetup, frame: pd.DataFrame, predictor: Predictor
+) -> tuple[Any, pd.DataFrame]:
+    """A fresh law for one predictor and its inputs (benchmarks, or one scalar column)."""
+    opts: dict[str, Any] = {
+        "link": setup.link,
+        "loss": setup.loss,
+        "huber_delta": setup.huber_delta,
+    }
+    if isinstance(predictor, int):
+        law: Any = ObservationalScalingLaw(n_components=predictor, **opts)
+        return law, frame[list(setup.benchmarks)]
+    x = _scalar_input(frame, setup.benchmarks, predictor)
+    return ScalarSigmoidLaw(**opts), x.to_frame(predictor)
+
+
+def _bootstrap_rows(
+    law: Any,
+    X: pd.DataFrame,
+    y: pd.Series,
+    train: pd.Index,
+    test: pd.Index,
+    levels: Sequence[float],
+    n_boot: int,
+    seed: int,
+) -> list[pd.DataFrame]:
+    res = bootstrap_law(
+        X.loc[train], y.loc[train], X.loc[test], n_boot=n_boot, seed=seed, progress=False,
+        law_factory=lambda: clone(law),
+    )  # fmt: skip
+    fitted = np.median(res.draws, axis=0)
+    out = []
+    for level in levels:
+        iv = res.interval(level)
+        out.append(
+            pd.DataFrame(
+                {
+                    "Model": test,
+                    "level": float(level),
+                    "y_hat": fitted,
+                    "lo": iv["lo"].to_numpy(),
+                    "hi": iv["hi"].to_numpy(),
+                }
+            )
+        )
+    return out
+
+
+def bootstrap_backtest(
+    predictions: pd.DataFrame,
+    cells: pd.DataFrame,
+    predictors: Sequence[Predictor] = (3,),
+    levels: Sequence[float] = LEVELS,
+    n_boot: int = 100,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """The pipeline bootstrap's prediction intervals on the same cells and models as :func:`conformal_backtest`.
+
+    For each cell of ``cells`` and each of ``predictors`` the law is refitted
+    on ``n_boot`` resamples of the cell's training models
+    (:func:`~osl_helpers.uncertainty.bootstrap_law`); ``y_hat`` is the median
+    replicate. Seeded per cell, so the result is reproducible.
+    """
+    require_columns(predictions, ["target", "cutoff", "predictor", "split", "Model"])
+    names = {_predictor_name(p): p for p in predictors}
+    sub = predictions[predictions["predictor"].isin(list(names))]
+    wanted = set(zip(cells["target"], cells["cutoff"].astype(float), strict=True))
+    out = []
+    for i, (key, df) in enumerate(sub.groupby("target", sort=False)):
+        task = load_task(str(key))
+        frame = task.frame
+        for j, ((cut, name), cell) in enumerate(df.groupby(["cutoff", "predictor"])):
+            if (key, float(str(cut))) not in wanted:
+                continue
+            law, X = _law_and_inputs(task.setup, frame, names[str(name)])
+            train = pd.Index(cell.loc[cell["split"] == "train", "Model"])
+            test_rows = cell[cell["split"] == "test"]
+            parts = _bootstrap_rows(
+                law, X, frame["y"], train, pd.Index(test_rows["Model"]), levels, n_boot,
+                seed + 1000 * i + j,
+            )  # fmt: skip
+            meta = test_rows.drop(columns=["y_hat"])
+            for part in parts:
+                out.append(
+                    meta.merge(part, on="Model").assign(
+                        method="bootstrap", split="backtest", beyond=False
+                    )
+                )
+    return pd.concat(out, ignore_index=True)[_INTERVAL_COLUMNS]
+
+
+def later_model_intervals(
+    targets: Sequence[str],
+    predictors: Sequence[Predictor] = DEFAULT_PREDICTORS,
+    levels: Sequence[float] = LEVELS,
+    n_boot: int = 100,
+    seed: int = 0,
+    methods: Sequence[str] = ("conformal", "bootstrap"),
+    **conformal: Any,
+) -> pd.DataFrame:
+    """Intervals for the models released after the paper (the 20 ``preregistered``).
+
+    Every law is fitted on the paper's models only (as in
+    :func:`~osl_helpers.outoftime.out_of_time`, so the test models are
+    identical across predictors). The conformal intervals are calibrated on
+    a rolling origin over the paper's models in log10 FLOPs (``conformal``:
+    options of :class:`~osl_helpers.uncertainty.ConformalLaw`); the bootstrap
+    resamples the paper's models ``n_boot`` times. ``methods`` picks either
+    or both. ``split`` is "later models"; ``horizon`` is the decades of
+    compute beyond the largest paper model (0 for all of them today).
+    """
+    from osl_helpers.outoftime import out_of_time_split
+
+    unknown = sorted(set(methods) - {"conformal", "bootstrap"})
+    if unknown or not methods:
+        raise OSLInputError(f"methods must be 'conformal' and/or 'bootstrap'; got {list(methods)}")
+    out = []
+    for i, key in enumerate(targets):
+        setup = PAPER_SETUPS[key]
+        train_mask, test_mask, frame = out_of_time_split(setup)
+        # The models every predictor can score (known FLOPs and parameters), as out_of_time does.
+        usable = frame["log10_flops"].notna() & frame["log10_params"].notna()
+        train = frame.index[train_mask & usable]
+        test = frame.index[test_mask & usable]
+        order = frame["log10_flops"].astype(float)
+        meta = pd.DataFrame(
+            {
+                "target": key,
+                "cutoff": np.nan,
+                "Model": frame.loc[test, "Model"],
+                "Model Family": frame.loc[test, "Model Family"],
+                "y": frame.loc[test, "y"],
+            }
+        )
+        for j, p in enumerate(predictors):
+            name = _predictor_name(p)
+            law, X = _law_and_inputs(setup, frame, p)
+            if "conformal" in methods:
+                cl = ConformalLaw(estimator=law, **conformal).fit(
+                    X.loc[train], frame.loc[train, "y"], order.loc[train]
+                )
+                iv = cl.predict_intervals(X.loc[test], order.loc[test], levels)
+                out.append(
+                    iv.drop(columns="n_calibration")
+                    .join(meta)
+                    .assign(method="conformal", split="later models", predictor=name)
+                )
+            if "bootstrap" not in methods:
+                continue
+            for part in _bootstrap_rows(
+                law, X, frame["y"], train, test, levels, n_boot, seed + 1000 * i + j
+            ):
+                part = part.set_index("Model", drop=False).drop(columns="Model")
+                out.append(
+                    part.join(meta).assign(
+                        method="bootstrap",
+                        split="later models",
+                        predictor=name,
+                        horizon=np.maximum(order.loc[test] - float(order.loc[train].max()), 0.0),
+                        beyond=False,
+                    )
+                )
+    return pd.concat(out, ignore_index=True)[_INTERVAL_COLUMNS]
+
+
+def wilson_interval(hits: float, n: float, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion ``hits`` / ``n`` (Wilson 1927)."""
+    if n <= 0:
+        return (math.nan, math.nan)
+    if not 0 <= hits <= n:
+        raise OSLInputError(f"hits ({hits}) must lie in [0, n = {n}]")
+    z = statistics.NormalDist().inv_cdf(0.5 + confidence / 2)
+    p = hits / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def _stack(intervals: pd.DataFrame | Sequence[pd.DataFrame]) -> pd.DataFrame:
+    if isinstance(intervals, pd.DataFrame):
+        return intervals
+    frames = list(intervals)
+    if not frames:
+        raise OSLInputError("no interval tables given")
+    return pd.concat(frames, ignore_index=True)
+
+
+def interval_summary(
+    intervals: pd.DataFrame | Sequence[pd.DataFrame],
+    by: Sequence[str] = ("method", "split", "level"),
+    predictor: str | None = None,
+) -> pd.DataFrame:
+    """Coverage (with a 95% Wilson interval), mean width and mean interval score per group.
+
+    ``intervals``: one table or several (e.g. both methods, both splits) of
+    :func:`conformal_backtest`, :func:`bootstrap_backtest` or
+    :func:`later_model_intervals`; ``predictor`` keeps one law (e.g. "3 PCs").
+    Columns: the ``by`` keys, n, hits, coverage, coverage_lo, coverage_hi,
+    width (mean hi − lo), interval_score (Gneiting & Raftery 2007; lower is
+    better), beyond (share of models past the calibrated horizon). A score
+    below chance counts as at the floor of [0, 1], where intervals end. The
+    Wilson interval treats predictions as independent; the same model is
+    predicted at several cutoffs and by several laws, so it is too narrow.
+    """
+    intervals = _stack(intervals)
+    require_columns(intervals, [*by, "y", "lo", "hi", "level", "predictor"], "intervals")
+    if predictor is not None:
+        if predictor not in set(intervals["predictor"]):
+            raise OSLInputError(f"no intervals of predictor {predictor!r}")
+        intervals = intervals[intervals["predictor"] == predictor]
+    df = intervals.assign(
+        hit=_covered(intervals["y"], intervals["lo"], intervals["hi"]),
+        width=intervals["hi"] - intervals["lo"],
+    )
+    y = np.clip(df["y"].to_numpy(dtype=float), 0.0, 1.0)
+    scores = np.full(len(df), np.nan)
+    levels = df["level"].to_numpy(dtype=float)
+    for level in np.unique(levels):
+        at = levels == level
+        scores[at] = interval_score(
+            y[at], df["lo"].to_numpy(dtype=float)[at], df["hi"].to_numpy(dtype=float)[at], level
+        )
+    df["iscore"] = scores
+    grouped = df.groupby(list(by), sort=True)
+    out = grouped.agg(
+        n=("hit", "size"), hits=("hit", "sum"), width=("width", "mean"),
+        interval_score=("iscore", "mean"), beyond=("beyond", "mean"),
+    ).reset_index()  # fmt: skip
+    bounds = [
+        wilson_interval(float(h), float(n)) for h, n in zip(out["hits"], out["n"], strict=True)
+    ]
+    out["coverage"] = out["hits"] / out["n"]
+    out["coverage_lo"] = [b[0] for b in bounds]
+    out["coverage_hi"] = [b[1] for b in bounds]
+    cols = [*by, "n", "hits", "coverage", "coverage_lo", "coverage_hi", "width", "interval_score"]
+    return out[[*cols, "beyond"]]
+
+
+def interval_headline(
+    intervals: pd.DataFrame | Sequence[pd.DataFrame],
+    law: str = "3 PCs",
+    levels: Sequence[float] = (0.5, 0.8, 0.95),
+) -> dict[str, float]:
+    """The numbers a chapter quotes about the two kinds of interval, as plain floats.
+
+    Keys ``{method}_{split}_{level}_{what}`` (predictor ``law`` only, where
+    both methods were run): method ``conformal`` or ``bootstrap``, split
+    ``backtest`` or ``later`` (the later models), level in percent, what one
+    of ``cov``, ``lo``, ``hi`` (coverage and its Wilson bounds, percent),
+    ``width``, ``score`` (interval score), ``n``. ``{split}_{level}_miss``
+    is conformal coverage − nominal (points), ``{split}_{level}_boot_miss``
+    the bootstrap's and ``{split}_{level}_width_ratio`` conformal width /
+    bootstrap width. ``all_{split}_{level}_cov`` / ``_miss`` are the
+    conformal coverage over every predictor; ``within_{level}_cov`` and
+    ``beyond_{level}_cov`` split the conformal backtest by whether a model
+    lies past the calibrated horizon, ``beyond_share`` is the share past it.
+    """
+    ivs = _stack(intervals)
+    short = {"backtest": "backtest", "later models": "later"}
+    wanted = [float(v) for v in levels]
+    out: dict[str, float] = {}
+
+    def pick(summary: pd.DataFrame) -> list[tuple[str, str, float, pd.Series]]:
+        rows = []
+        for _, row in summary.iterrows():
+            level = float(row["level"])
+            if any(math.isclose(level, v) for v in wanted):
+                split = short.get(str(row["split"]), str(row["split"]))
+                rows.append((str(row["method"]), split, level, row))
+        return rows
+
+    for method, split, level, row in pick(interval_summary(ivs, predictor=law)):
+        key = f"{method}_{split}_{round(100 * level)}"
+        out[f"{key}_cov"] = 100 * float(row["coverage"])
+        out[f"{key}_lo"] = 100 * float(row["coverage_lo"])
+        out[f"{key}_hi"] = 100 * float(row["coverage_hi"])
+        out[f"{key}_width"] = float(row["width"])
+        out[f"{key}_score"] = float(row["interval_score"])
+        out[f"{key}_n"] = float(row["n"])
+    conf = ivs[ivs["method"] == "conformal"]
+    for _, split, level, row in pick(interval_summary(conf)):
+        out[f"all_{split}_{round(100 * level)}_cov"] = 100 * float(row["coverage"])
+        out[f"all_{split}_{round(100 * level)}_n"] = float(row["n"])
+        out[f"all_{split}_{round(100 * level)}_miss"] = 100 * (float(row["coverage"]) - level)
+    for split in short.values():
+        for level in wanted:
+            pct = round(100 * level)
+            c, b = f"conformal_{split}_{pct}", f"bootstrap_{split}_{pct}"
+            if f"{c}_cov" in out:
+                out[f"{split}_{pct}_miss"] = out[f"{c}_cov"] - 100 * level
+            if f"{b}_cov" in out:
+                out[f"{split}_{pct}_boot_miss"] = out[f"{b}_cov"] - 100 * level
+            if f"{c}_width" in out and f"{b}_width" in out:
+                out[f"{split}_{pct}_width_ratio"] = out[f"{c}_width"] / out[f"{b}_width"]
+    back = conf[conf["split"] == "backtest"]
+    if len(back):
+        out["beyond_share"] = 100 * float(back["beyond"].mean())
+        for name, part in (("within", back[~back["beyond"]]), ("beyond", back[back["beyond"]])):
+            for _, _, level, row in pick(interval_summary(part)):
+                out[f"{name}_{round(100 * level)}_cov"] = 100 * float(row["coverage"])
+    return out
+
+
+def goal_verdict(
+    headline: dict[str, float],
+    split: str = "later",
+    levels: Sequence[int] = (80, 95),
+    tolerance: float = 5.0,
+) -> str:
+    """Whether the conformal coverage of ``split`` is within ``tolerance`` points of nominal.
+
+    Reads ``{split}_{level}_miss`` of :func:`interval_headline` and returns
+    a phrase for the chapter, e.g. "met at 80% and 95%" or "met at 95%;
+    missed at 80% (+6.1 points)".
+    """
+    met: list[tuple[int, float]] = []
+    missed: list[tuple[int, float]] = []
+    for level in levels:
+        key = f"{split}_{level}_miss"
+        if key not in headline:
+            raise OSLInputError(f"the headline has no {key!r}")
+        miss = headline[key]
+        (met if abs(miss) <= tolerance else missed).append((level, miss))
+    parts = []
+    if met:
+        parts.append("met at " + " and ".join(f"{lv}%" for lv, _ in met))
+    if missed:
+        parts.append(
+            "missed at " + " and ".join(f"{lv}% ({miss:+.1f} points)" for lv, miss in missed)
+        )
+    return "; ".join(parts)

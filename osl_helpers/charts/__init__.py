@@ -3,7 +3,14 @@
 Topic modules add builders for one chapter each, e.g. :mod:`osl_helpers.charts.emergence`.
 """
 
-from osl_helpers.charts import compute, emergence, lowrank, open_llm_leaderboard, techniques
+from osl_helpers.charts import (
+    compute,
+    did_it_hold,
+    emergence,
+    lowrank,
+    open_llm_leaderboard,
+    techniques,
+)
 from osl_helpers.charts.core import (
     HEIGHT,
     MISSING_COLOR,
@@ -30,6 +37,7 @@ from osl_helpers.charts.core import (
     tooltips,
     weights_bar,
 )
+from osl_helpers.charts.did_it_hold import reliability_chart
 
 __all__ = [
     "HEIGHT",
@@ -42,6 +50,7 @@ __all__ = [
     "AnyChart",
     "category_scale",
     "compute",
+    "did_it_hold",
     "emergence",
     "family_colors",
     "family_scale",
@@ -55,6 +64,7 @@ __all__ = [
     "open_llm_leaderboard",
     "pred_vs_actual",
     "range_chart",
+    "reliability_chart",
     "require_columns",
     "scree",
     "shape_scale",
