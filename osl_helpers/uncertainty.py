@@ -406,7 +406,7 @@ def horizon_quantiles(
 
 
 def logit_band(y_hat: Any, q: Any, eps: float = LOGIT_EPS) -> tuple[FloatArray, FloatArray]:
-    """The interval {y : |logit(ỹ) − logit(ŷ̃)| ≤ q} on the [0, 1] scale of E.
+    """The interval {y : abs(logit(ỹ) − logit(ŷ̃)) ≤ q} on the [0, 1] scale of E.
 
     A bound that reaches the clipped zone (within ``eps`` of 0 or 1) becomes
     0 or 1 itself, since scores there are not told apart; q = +∞ gives [0, 1].
@@ -468,7 +468,7 @@ class ConformalLaw(BaseEstimator):  # type: ignore[misc]
     or the ``origin`` passed to ``fit``) the split-conformal quantile q of
     the calibration scores within ``bandwidth`` of d
     (:func:`horizon_quantiles`) and returns Ê with the band
-    |logit E − logit Ê| ≤ q (:func:`logit_band`). Exchangeability is only
+    abs(logit E − logit Ê) ≤ q (:func:`logit_band`). Exchangeability is only
     assumed among residuals of similar horizon; ``beyond`` flags new models
     farther out than any calibration residual, where the interval rests on
     the farthest residuals seen and is likely too narrow.
