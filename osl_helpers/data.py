@@ -81,6 +81,8 @@ __all__ = [
     "load_sub10b_benchmarks",
     "normalize_model_type",
     "registry",
+    "short_name",
+    "short_names",
     "source_of",
     "subset_summary",
     "validate_scores",
@@ -538,6 +540,16 @@ def fetch_file(name: str) -> Path:
 
 
 # --------------------------------------------------------------------------- validation
+
+
+def short_name(model: str) -> str:
+    """A model's name without its organisation, e.g. ``meta-llama/Llama-2-7b-hf`` → ``Llama-2-7b-hf``."""
+    return str(model).split("/")[-1]
+
+
+def short_names(models: Iterable[str]) -> list[str]:
+    """:func:`short_name` of every model, in order."""
+    return [short_name(m) for m in models]
 
 
 def _require_columns(df: pd.DataFrame, columns: Iterable[str], table: str) -> None:

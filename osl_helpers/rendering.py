@@ -20,13 +20,22 @@ from __future__ import annotations
 import itertools
 import json
 import os
+from collections.abc import Mapping
 from typing import Any
 
 import altair as alt
+import numpy as np
 
 from osl_helpers._validation import OSLInputError
 
-__all__ = ["RENDERER_ENV", "RENDERER_NAME", "chart_html", "enable_offline_charts"]
+__all__ = [
+    "RENDERER_ENV",
+    "RENDERER_NAME",
+    "chart_html",
+    "enable_offline_charts",
+    "glue_all",
+    "plain",
+]
 
 RENDERER_NAME = "osl_offline"
 #: Environment variable naming an Altair renderer to use instead of the book's own.
@@ -86,3 +95,27 @@ def enable_offline_charts() -> None:
     if RENDERER_NAME not in alt.renderers.names():
         alt.renderers.register(RENDERER_NAME, _render)
     alt.renderers.enable(RENDERER_NAME)
+
+
+def plain(value: Any) -> Any:
+    """``value`` with numpy scalars turned into the Python numbers they hold.
+
+    Glued prose formats Python numbers; a numpy scalar would also work but shows
+    its type in the notebook's plain-text output.
+    """
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def glue_all(values: Mapping[str, Any] | None = None, /, **more: Any) -> None:
+    """Glue every value of ``values`` and ``more`` for the prose, without display.
+
+    One call replaces a run of ``glue(name, value, display=False)`` lines; the
+    values pass through :func:`plain`. Call it from a notebook executed by
+    MyST-NB (the build), where ``{glue:text}`` roles then find them.
+    """
+    from myst_nb import glue
+
+    for name, value in {**(values or {}), **more}.items():
+        glue(name, plain(value), display=False)
