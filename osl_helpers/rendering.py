@@ -44,7 +44,12 @@ _counter = itertools.count()
 
 
 def chart_html(spec: dict[str, Any], div_id: str) -> str:
-    """Return an HTML snippet that draws the Vega-Lite ``spec`` with the page's ``vegaEmbed``."""
+    """Return an HTML snippet that draws the Vega-Lite ``spec`` with the page's ``vegaEmbed``.
+
+    On the book's pages the call goes through ``window.oslEmbed`` (``_assets/osl-charts.js``),
+    which redraws a chart wider than its text column narrower (legends below, panels
+    stacked, plot widths scaled), so that every chart fits a phone's screen.
+    """
     payload = json.dumps(spec, separators=(",", ":")).replace("</", "<\\/")
     return (
         f'<div id="{div_id}" class="osl-chart"></div>\n'
@@ -56,7 +61,9 @@ def chart_html(spec: dict[str, Any], div_id: str) -> str:
         f"      console.error('vegaEmbed is not loaded; chart {div_id} cannot be drawn');\n"
         "      return;\n"
         "    }\n"
-        f"    vegaEmbed('#{div_id}', spec, {{actions: false, renderer: 'svg'}})\n"
+        # The site's osl-charts.js fits the chart to its column; without it, draw as is.
+        "    var embed = window.oslEmbed || vegaEmbed;\n"
+        f"    embed('#{div_id}', spec, {{actions: false, renderer: 'svg'}})\n"
         "      .catch(function (err) { console.error(err); });\n"
         "  }\n"
         "  if (document.readyState === 'complete') { draw(); }\n"

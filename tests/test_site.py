@@ -68,6 +68,27 @@ _ALL_DRAWN_JS = """() => {
   return divs.every(d => d.querySelector('svg, canvas'));
 }"""
 
+#: The widths every page is checked at: a phone held upright and a desktop window.
+VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1400, "height": 900}}
+#: Waits until osl-charts.js has fitted every chart (``window.oslFitting`` back to 0),
+#: then reports the page's width against the screen's and every chart wider than the
+#: text column it sits in (or sticking out of it).
+_FIT_JS = """() => {
+  if (document.readyState !== 'complete' || (window.oslFitting || 0) > 0) return false;
+  const screen = document.documentElement.clientWidth;
+  const wide = [];
+  for (const d of document.querySelectorAll('div.osl-chart')) {
+    const s = d.querySelector('svg, canvas');
+    if (!s) continue;
+    const column = (d.closest('article') || document.body).getBoundingClientRect();
+    const r = s.getBoundingClientRect();
+    if (r.width > column.width + 1 || r.left < column.left - 1 || r.right > column.right + 1) {
+      wide.push(`${d.id}: ${Math.round(r.width)} px in a ${Math.round(column.width)} px column`);
+    }
+  }
+  return {page: document.documentElement.scrollWidth, screen: screen, wide: wide};
+}"""
+
 
 def _pages() -> list[Path]:
     if not (SITE / "index.html").is_file():
@@ -325,14 +346,19 @@ def test_redirect_pages_point_into_the_site() -> None:
 
 @pytest.mark.browser
 @pytest.mark.timeout(PAGE_TEST_SECONDS)
+@pytest.mark.parametrize("screen", list(VIEWPORTS))
 @pytest.mark.parametrize("page_path", PAGES, ids=lambda p: str(p.relative_to(SITE)))
-def test_page_draws_offline(
-    page_path: Path, site_url: str, browser_context: Any, record_property: Any
+def test_page_draws_offline_and_fits(
+    page_path: Path, screen: str, site_url: str, browser_context: Any, record_property: Any
 ) -> None:
+    """Every chart draws with the network off, and neither a chart nor the page is
+    wider than the screen, at phone and at desktop width."""
     url = _page_url(site_url, page_path)
     target = redirect_target(page_path)
     expect = urljoin(url, target) if target is not None else None
-    report = open_page(browser_context, url, expect_url=expect)
+    report = open_page(
+        browser_context, url, expect_url=expect, viewport=VIEWPORTS[screen], probe=_FIT_JS
+    )
     record_property("seconds", round(report.seconds, 2))
     record_property("attempts", report.attempts)
     if expect is not None:
@@ -340,6 +366,11 @@ def test_page_draws_offline(
     assert report.drawn == report.n_charts, f"{report.drawn} of {report.n_charts} charts drew"
     assert not report.errors, f"console errors: {list(report.errors[:5])}"
     assert not report.blocked, f"page asked for the network: {list(report.blocked[:5])}"
+    fit = report.probe
+    assert not fit["wide"], f"charts wider than their column: {fit['wide'][:5]}"
+    assert fit["page"] <= fit["screen"], (
+        f"the page is {fit['page']} px wide on a {fit['screen']} px screen"
+    )
 
 
 @pytest.mark.browser
