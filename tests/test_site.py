@@ -5,11 +5,11 @@ skips, when the site or the browser is missing, so that CI cannot pass without
 really drawing the charts.
 
 Every wait is bounded, so a busy machine makes a page slow, never the run
-hang: :func:`open_page` opens one URL in a fresh page with a time limit on
-navigation, on drawing and on closing, follows a redirect page (the site's
-root ``index.html`` is one) to its target before measuring, never closes a
-page while a navigation is in flight, and retries once, with a fresh page, if
-the browser timed out. It returns what it measured (a :class:`PageReport`);
+hang: :func:`open_page` opens one URL in a clean page with a time limit on
+navigation, on drawing and on parking the page at about:blank afterwards,
+follows a redirect page (the site's root ``index.html`` is one) to its target
+before measuring, never closes a page while the tests run (closing has no time
+limit), and retries once, with a fresh page, if the browser timed out. It returns what it measured (a :class:`PageReport`);
 the tests assert on that. A new check (e.g. at another viewport width) is a
 new call of :func:`open_page` with ``viewport=`` and a ``probe``.
 """
@@ -152,17 +152,34 @@ class PageReport:
     probe: Any = None  # the value of the ``probe`` script, if one was given
 
 
-def _park_and_close(page: Any) -> None:
-    """Close ``page`` without ever closing it in the middle of a navigation.
+#: Pages parked at about:blank after a measurement, by browser context, for the next
+#: measurement to reuse. No page is closed while the tests run: ``Page.close()`` has no
+#: time limit and was seen to hang on a busy machine; the context closes them at the end.
+_IDLE: dict[int, list[Any]] = {}
 
-    The page is first sent to about:blank, which ends any navigation still in
-    flight (e.g. the one a redirect page starts after its load event); both
-    steps are bounded and a failure of either cannot hang the test.
+
+def _take_page(context: Any) -> Any:
+    idle = _IDLE.get(id(context))
+    return idle.pop() if idle else context.new_page()
+
+
+def _park(context: Any, page: Any, listeners: dict[str, Any], reuse: bool) -> None:
+    """End whatever ``page`` is doing (bounded) and, if ``reuse``, keep it for the next one.
+
+    Going to about:blank ends any navigation still in flight (e.g. the one a
+    redirect page starts after its load event). A page whose measurement failed,
+    or that does not reach about:blank within the time limit, is abandoned: never
+    reused and never waited for.
     """
-    with contextlib.suppress(Exception):
+    try:
         page.goto("about:blank", wait_until="commit", timeout=ACTION_MS)
-    with contextlib.suppress(Exception):
-        page.close(run_before_unload=False)
+        page.unroute("**/*")
+        for event, handler in listeners.items():
+            page.remove_listener(event, handler)
+    except Exception:
+        return
+    if reuse:
+        _IDLE.setdefault(id(context), []).append(page)
 
 
 def _measure_once(
@@ -189,16 +206,25 @@ def _measure_once(
             blocked.append(target)
             route.abort()
 
+    def on_console(message: Any) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    def on_error(error: Any) -> None:
+        errors.append(str(error))
+
+    listeners = {"console": on_console, "pageerror": on_error}
     start = time.monotonic()
-    page = context.new_page()
+    page = _take_page(context)
+    measured = False
     try:
         page.set_default_timeout(ACTION_MS)
         page.set_default_navigation_timeout(navigation_ms)
         if viewport is not None:
             page.set_viewport_size(viewport)
         page.route("**/*", only_loopback)
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        for event, handler in listeners.items():
+            page.on(event, handler)
         page.goto(url, wait_until="load", timeout=navigation_ms)
         if expect_url is not None and page.url != expect_url:
             # A redirect page navigates again after its own load: wait for that to finish.
@@ -212,8 +238,9 @@ def _measure_once(
             else None
         )
         final_url = page.url
+        measured = True
     finally:
-        _park_and_close(page)
+        _park(context, page, listeners, reuse=measured)
     return PageReport(
         url=url,
         final_url=final_url,
@@ -456,7 +483,7 @@ def test_open_page_gives_up_in_bounded_time_on_a_redirect_that_never_arrives(
     # Two attempts, each bounded by the navigation limit plus the bounded parking and closing.
     took = time.monotonic() - start
     assert took < 2 * (navigation_ms / 1000 + 2 * ACTION_MS / 1000), f"took {took:.1f} s"
-    # The browser is still usable afterwards: the page was closed, not left navigating.
+    # The browser is still usable afterwards: the page was parked, not left navigating.
     with _slow_site(delay=0.0) as root:
         report = open_page(browser_context, root + "redirect.html", expect_url=root + "target.html")
     assert report.drawn == 2
