@@ -168,9 +168,11 @@ def test_conformal_intervals_hold_on_the_later_models(intervals: dict[str, float
 def test_conformal_intervals_fall_short_in_the_backtest_beyond_the_calibrated_horizon(
     intervals: dict[str, float],
 ) -> None:
-    # The documented miss: the 80% intervals under-cover the backtest by more than five points...
-    assert intervals["backtest_80_miss"] < -5
-    assert intervals["all_backtest_80_miss"] < -5
+    # The documented verdict: in the backtest the 80% intervals are within five points of
+    # nominal and the 95% intervals under-cover by more than five...
+    assert abs(intervals["backtest_80_miss"]) <= 5
+    assert intervals["backtest_95_miss"] < -5
+    assert intervals["all_backtest_95_miss"] < -5
     # ...most of all where a forecast reaches beyond every residual of the past.
     assert 10 < intervals["beyond_share"] < 60
     assert intervals["beyond_80_cov"] < intervals["within_80_cov"] - 5

@@ -181,12 +181,16 @@ def test_interval_score_matches_its_definition() -> None:
     np.testing.assert_allclose(s, [0.3, 0.3 + 10 * 0.2, 0.3 + 10 * 0.3])
 
 
-def _synthetic_coverage(order_kind: str, levels: tuple[float, ...]) -> tuple[np.ndarray, int]:
+def _synthetic_coverage(
+    order_kind: str, levels: tuple[float, ...], target_noise: float = 0.03
+) -> tuple[np.ndarray, int]:
     # 160 models per world: the rolling origin's early fits, on few models, are then a small
-    # part of the calibration set (with fewer models they make the intervals conservative).
+    # part of the calibration set.
     hits, n = np.zeros(len(levels)), 0
     for seed in range(10):
-        world = make_synthetic(n_families=16, models_per_family=10, target_noise=0.03, seed=seed)
+        world = make_synthetic(
+            n_families=16, models_per_family=10, target_noise=target_noise, seed=seed
+        )
         frame = world.frame
         X, y = frame[world.benchmarks], frame["E"]
         if order_kind == "random":
@@ -207,23 +211,36 @@ def _synthetic_coverage(order_kind: str, levels: tuple[float, ...]) -> tuple[np.
     return hits / n, n
 
 
+def _band(level: float, n: int) -> float:
+    return 2.58 * np.sqrt(level * (1 - level) / n)  # 99% binomial band
+
+
 def test_conformal_intervals_are_calibrated_when_residuals_are_exchangeable() -> None:
     # Known noise (σ = 0.03 on E) and a release order unrelated to the models: the
     # split-conformal guarantee applies, so coverage is nominal within binomial error.
     levels = (0.5, 0.8, 0.95)
     cov, n = _synthetic_coverage("random", levels)
     for level, c in zip(levels, cov, strict=True):
-        tol = 2.58 * np.sqrt(level * (1 - level) / n)  # 99% binomial band
-        assert abs(c - level) <= tol, (level, c, tol)
+        assert abs(c - level) <= _band(level, n), (level, c)
 
 
-def test_conformal_intervals_do_not_under_cover_larger_models_when_the_law_holds() -> None:
-    # Ordered by compute the test models are all larger; rolling-origin residuals come
-    # from fits on fewer models, so the intervals may be conservative, never too narrow.
+def test_conformal_intervals_of_larger_models_are_nominal_when_the_law_is_exact() -> None:
+    # Ordered by compute, the test models are all larger than every calibration model.
+    # Without noise on E the law is exact and the logit-scale residuals transfer.
     levels = (0.5, 0.8, 0.95)
-    cov, n = _synthetic_coverage("flops", levels)
+    cov, n = _synthetic_coverage("flops", levels, target_noise=0.0)
     for level, c in zip(levels, cov, strict=True):
-        assert c >= level - 2.58 * np.sqrt(level * (1 - level) / n), (level, c)
+        assert abs(c - level) <= _band(level, n), (level, c)
+
+
+def test_conformal_intervals_under_cover_models_near_the_ceiling_under_additive_noise() -> None:
+    # The documented limit of the logit scale: the largest models sit near the ceiling,
+    # where noise added on the [0, 1] scale of E is far wider on the logit scale than at
+    # the mid-range scores the calibration residuals come from.
+    levels = (0.5, 0.8, 0.95)
+    cov, n = _synthetic_coverage("flops", levels, target_noise=0.03)
+    for level, c in zip(levels, cov, strict=True):
+        assert c < level - _band(level, n), (level, c)
 
 
 def test_conformal_law_calibrates_only_on_its_training_models(task) -> None:
