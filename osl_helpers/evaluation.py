@@ -32,6 +32,7 @@ from osl_helpers._validation import (
     UnknownFamilyError,
     UnknownModelError,
     as_float_array,
+    as_names,
     check_aligned,
     check_number,
     check_target,
@@ -167,11 +168,6 @@ def _split(
     return Split(train, test, excluded, desc, reason)
 
 
-def _as_list(names: str | Sequence[str]) -> list[str]:
-    # A bare string is one name, not a sequence of characters.
-    return [names] if isinstance(names, str) else list(names)
-
-
 def split_by_flops(
     frame: pd.DataFrame, cutoff: float = LLAMA2_7B_FLOPS, column: str = "log10_flops"
 ) -> Split:
@@ -240,7 +236,7 @@ def split_by_family(
 ) -> Split:
     """Hold out whole families: their models are the test set, every other model trains."""
     require_columns(frame, [family])
-    names = _as_list(test_families)
+    names = as_names(test_families)
     if not names:
         raise OSLInputError("no test families given; name at least one family to hold out")
     unknown = sorted(set(names) - set(frame[family].dropna()))
@@ -255,7 +251,7 @@ def split_by_models(
 ) -> Split:
     """Hold out an explicit list of models; every other model trains."""
     require_columns(frame, [model])
-    names = _as_list(test_models)
+    names = as_names(test_models)
     if not names:
         raise OSLInputError("no test models given; name at least one model to hold out")
     unknown = sorted(set(names) - set(frame[model]))

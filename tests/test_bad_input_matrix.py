@@ -594,7 +594,7 @@ CASES: list[Case] = [
     raises("load_base_benchmarks with errata='no' (was truthy)", lambda e: osl.load_base_benchmarks(errata="no"),  # type: ignore[arg-type]
            osl.OSLInputError, "errata must be True or False", FOUND),
     raises("validate_scores of an absent column", lambda e: data.validate_scores(e.frame, ["nope"]),
-           osl.DataValidationError, "missing required column(s) ['nope']", FOUND),
+           osl.DataValidationError, "missing column(s) ['nope']", FOUND),
     raises("score_range given as text", lambda e: Law(score_range="01").fit(e.X, e.y),  # type: ignore[arg-type]
            osl.OSLInputError, "score_range must be a pair", FOUND),
     raises("target_range reversed", lambda e: Law(target_range=(1.0, 0.0)).fit(e.X, e.y),

@@ -172,7 +172,7 @@ def test_unknown_family_raises(
 
 
 def test_problem_input_errors(frame10: pd.DataFrame) -> None:
-    with pytest.raises(OSLInputError, match="missing required column"):
+    with pytest.raises(OSLInputError, match="missing column"):
         sel.FamilySelectionProblem.from_frame(frame10.drop(columns="Model Family"))
     with pytest.raises(OSLInputError, match="unknown model"):
         sel.FamilySelectionProblem.from_frame(frame10, include_models=["no/such-model"])
