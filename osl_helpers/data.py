@@ -50,11 +50,13 @@ from osl_helpers._validation import OSLError, OSLInputError, require_columns
 from osl_helpers.errata import Erratum, apply_errata, warn_errata, warn_implausible
 
 __all__ = [
+    "ARITHMETIC_CUTOFF_FLOPS",
     "BASE_TABLE",
     "BENCHMARKS",
     "CODE_FAMILIES",
     "COMMIT",
     "DEFAULT_BASE_URL",
+    "LLAMA2_7B_FLOPS",
     "OLL_COMMIT",
     "OLL_FILES",
     "OLL_MODEL_TYPES",
@@ -178,6 +180,11 @@ PREREGISTERED_MODELS: list[str] = [
 CODE_FAMILIES: list[str] = [
     "CodeLlama", "StarCoder", "StarCoder2", "DeepSeek-Coder", "DeepSeek-Coder-V2", "Codegen",
 ]  # fmt: skip
+
+#: Training FLOPs of Llama-2-7B, 6 × 7e9 parameters × 2e12 tokens: the paper's default cutoff.
+LLAMA2_7B_FLOPS = 8.4e22
+#: The lower cutoff the paper uses for the arithmetic tasks (in FLOPs).
+ARITHMETIC_CUTOFF_FLOPS = 2.2e22
 
 Subset = Literal["paper", "preregistered", "paper_and_preregistered", "extended", "all"]
 

@@ -39,6 +39,7 @@ from osl_helpers._validation import (
     numeric_column,
     require_columns,
 )
+from osl_helpers.data import LLAMA2_7B_FLOPS
 from osl_helpers.law import (
     TARGET_RANGE,
     Link,
@@ -49,8 +50,6 @@ from osl_helpers.law import (
 )
 
 __all__ = [
-    "ARITHMETIC_CUTOFF_FLOPS",
-    "LLAMA2_7B_FLOPS",
     "SCALAR_PREDICTORS",
     "Comparison",
     "Predictor",
@@ -69,11 +68,6 @@ __all__ = [
 ]
 
 FloatArray = NDArray[np.float64]
-
-#: Training FLOPs of Llama-2-7B, 6 × 7e9 parameters × 2e12 tokens: the paper's default cutoff.
-LLAMA2_7B_FLOPS = 8.4e22
-#: The lower cutoff the paper uses for the arithmetic tasks (in FLOPs).
-ARITHMETIC_CUTOFF_FLOPS = 2.2e22
 
 #: An int K (K principal capabilities) or the name of a scalar baseline.
 Predictor = int | str
@@ -173,7 +167,7 @@ def split_by_flops(
 ) -> Split:
     """Train on models with training FLOPs C ≤ ``cutoff``; test on the rest (Sec. 4).
 
-    ``cutoff`` is in FLOPs (e.g. :data:`LLAMA2_7B_FLOPS`); ``column`` holds
+    ``cutoff`` is in FLOPs (e.g. :data:`~osl_helpers.data.LLAMA2_7B_FLOPS`); ``column`` holds
     log10 C. The boundary is inclusive (the cutoff model itself trains).
     Models with unknown FLOPs are in neither set: ``excluded``, with the
     reason ``"training FLOPs unknown"``.

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import osl_helpers as osl
 from osl_helpers import _validation as v
 from osl_helpers.compute import CommonSlopeFit, log10_training_flops
-from osl_helpers.evaluation import LLAMA2_7B_FLOPS
+from osl_helpers.data import LLAMA2_7B_FLOPS
 
 # --------------------------------------------------------------------------- helpers
 

@@ -11,9 +11,8 @@ from sklearn.exceptions import NotFittedError
 
 import osl_helpers as osl
 from osl_helpers import _validation as v
+from osl_helpers.data import ARITHMETIC_CUTOFF_FLOPS, LLAMA2_7B_FLOPS
 from osl_helpers.evaluation import (
-    ARITHMETIC_CUTOFF_FLOPS,
-    LLAMA2_7B_FLOPS,
     ScalarSigmoidLaw,
     Split,
     split_by_reference_model,
