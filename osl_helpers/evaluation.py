@@ -331,8 +331,8 @@ class ScalarSigmoidLaw(RegressorMixin, BaseEstimator):  # type: ignore[misc]
             max_nfev=self.max_nfev,
             on_failure=self.on_failure,
         )
-        self.coef_ = float(fit.coef[0]) / self.x_scale_
-        self.intercept_ = float(fit.intercept) - self.coef_ * self.x_mean_
+        self.coef_ = float(fit.beta[0]) / self.x_scale_
+        self.intercept_ = float(fit.alpha) - self.coef_ * self.x_mean_
         self.h_ = float(fit.h)
         self.n_features_in_ = 1
         return self
