@@ -128,8 +128,9 @@ def family_scatter(
 ) -> alt.LayerChart:
     """Models as points coloured by family, optional shape category and per-family fitted lines.
 
-    ``lines`` has columns ``family`` (same name as in ``frame``), ``slope`` and
-    ``intercept``; each line spans its family's observed x-range. ``highlight``
+    ``lines`` has columns ``slope``, ``intercept`` and the family, named as in
+    ``frame`` or ``family`` (as :func:`~osl_helpers.compute.fit_family_lines` returns
+    them); each line spans its family's observed x-range. ``highlight``
     names models to ring and label.
     """
     require_columns(frame, [x, y, family, model, shape, *extra_tooltip], "frame")
@@ -162,9 +163,11 @@ def _family_lines(
     y_title: str,
 ) -> alt.Chart:
     """Segments y = slope·x + intercept over each family's x-range."""
-    require_columns(lines, [family, "slope", "intercept"], "lines")
+    # fit_family_lines names the family column "family", whatever frame calls it.
+    named = family if family in lines.columns or "family" not in lines.columns else "family"
+    require_columns(lines, [named, "slope", "intercept"], "lines")
     _require_numeric(lines, ["slope", "intercept"], "lines")
-    fits = lines.assign(**{family: lines[family].astype(str)})
+    fits = lines.assign(**{family: lines[named].astype(str)})
     span = data.groupby(family)[x].agg(["min", "max"])
     unknown = [f for f in fits[family] if f not in span.index]
     if unknown:
@@ -200,10 +203,10 @@ def law_fit_chart(
     cutoff: float | None = None,
     *,
     subtitle: str | None = None,
-    x: str = "x",
+    x: str = "P",
     y: str = "y",
-    model: str = "model",
-    family: str = "family",
+    model: str = "Model",
+    family: str = "Model Family",
     split: str = "split",
     highlight: Sequence[str] | None = None,
     cutoff_label: str = "cutoff",
@@ -215,7 +218,9 @@ def law_fit_chart(
     ``curve`` has columns ``x`` (same name as in ``points``) and ``y_hat``;
     optional ``lo`` and ``hi`` draw a band (e.g. a prediction interval), and an
     optional ``curve`` column names several curves, drawn with distinct dashes.
-    ``cutoff`` draws a vertical rule (e.g. the training FLOPs cutoff).
+    ``cutoff`` draws a vertical rule (e.g. the training FLOPs cutoff). The default
+    names are the columns of :class:`~osl_helpers.experiments.TaskFit`'s ``points``
+    and ``curve`` (x = the capability P), so a fit's frames pass as they are.
     """
     require_columns(points, [model, family, x, y, split], "points")
     require_columns(curve, [x, "y_hat"], "curve")
@@ -300,8 +305,8 @@ def pred_vs_actual(
     subtitle: str | None = None,
     y: str = "y",
     y_hat: str = "y_hat",
-    model: str = "model",
-    family: str = "family",
+    model: str = "Model",
+    family: str = "Model Family",
     facet: bool = False,
     columns: int = 3,
     x_title: str = "predicted",
@@ -311,7 +316,8 @@ def pred_vs_actual(
     """Observed ``y`` against predicted ``y_hat`` with the y = x diagonal.
 
     ``group`` (e.g. train/test, or a method) sets the point shape and, with
-    ``facet=True``, one panel per group. Both axes share one range.
+    ``facet=True``, one panel per group. Both axes share one range. The default
+    columns are those of :class:`~osl_helpers.experiments.TaskFit`'s ``points``.
     """
     require_columns(df, [model, family, y, y_hat, group], "df")
     _require_numeric(df, [y, y_hat], "df")
