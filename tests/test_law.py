@@ -22,6 +22,7 @@ from osl_helpers.law import (
     sigmoid_law,
     sigmoid_law_jacobian,
 )
+from osl_helpers.setups import TaskData
 
 BETA = np.array([1.5, -0.8, 0.5])
 ALPHA, H = -0.3, 0.9
@@ -268,8 +269,8 @@ def test_plain_sigmoid_estimator() -> None:
     assert law.h_ == 1.0
 
 
-def test_paper_gsm8k_fit_predicts_held_out_models() -> None:
-    task = osl.load_task("gsm8k_cot")
+def test_paper_gsm8k_fit_predicts_held_out_models(gsm8k_cot: TaskData) -> None:
+    task = gsm8k_cot
     law = osl.ObservationalScalingLaw(n_components=3, loss="huber").fit(task.X_train, task.y_train)
     pred = law.predict(task.X_test)
     # The paper's Fig. 5: larger models' GSM8K accuracy is predicted from smaller ones.
