@@ -47,6 +47,7 @@ from osl_helpers.law import (
     ObservationalScalingLaw,
     fit_sigmoid_law,
     link_function,
+    sigmoid_fit_options,
 )
 
 __all__ = [
@@ -321,16 +322,7 @@ class ScalarSigmoidLaw(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         # Standardise x so the optimiser sees the same scale as for S.
         self.x_mean_ = float(xv.mean())
         self.x_scale_ = scale
-        fit = fit_sigmoid_law(
-            (xv - self.x_mean_) / self.x_scale_,
-            yv,
-            link=self.link,
-            loss=self.loss,
-            huber_delta=self.huber_delta,
-            h_bounds=self.h_bounds,
-            max_nfev=self.max_nfev,
-            on_failure=self.on_failure,
-        )
+        fit = fit_sigmoid_law((xv - self.x_mean_) / self.x_scale_, yv, **sigmoid_fit_options(self))
         self.coef_ = float(fit.beta[0]) / self.x_scale_
         self.intercept_ = float(fit.alpha) - self.coef_ * self.x_mean_
         self.h_ = float(fit.h)

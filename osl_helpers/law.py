@@ -313,6 +313,13 @@ def fit_sigmoid_law(
     return SigmoidFit(beta=beta.copy(), alpha=alpha, h=h, result=res)
 
 
+def sigmoid_fit_options(estimator: Any) -> dict[str, Any]:
+    """The options of :func:`fit_sigmoid_law` an estimator holds as its own parameters
+    (``link``, ``loss``, ``huber_delta``, ``h_bounds``, ``max_nfev``, ``on_failure``)."""
+    names = ("link", "loss", "huber_delta", "h_bounds", "max_nfev", "on_failure")
+    return {name: getattr(estimator, name) for name in names}
+
+
 class ObservationalScalingLaw(RegressorMixin, BaseEstimator):  # type: ignore[misc]
     """Predict a downstream metric from benchmark scores by Eq. 6.
 
@@ -403,16 +410,7 @@ class ObservationalScalingLaw(RegressorMixin, BaseEstimator):  # type: ignore[mi
             score_range=self.score_range,
         )
         S = self.pca_.fit_transform(df).to_numpy()
-        fit = fit_sigmoid_law(
-            S,
-            yv,
-            link=self.link,
-            loss=self.loss,
-            huber_delta=self.huber_delta,
-            h_bounds=self.h_bounds,
-            max_nfev=self.max_nfev,
-            on_failure=self.on_failure,
-        )
+        fit = fit_sigmoid_law(S, yv, **sigmoid_fit_options(self))
         names = list(self.pca_.components_.index)
         self.beta_ = pd.Series(fit.beta, index=names, name="beta")
         self.alpha_ = fit.alpha
