@@ -18,7 +18,6 @@ command line: ``python -m osl_helpers forecast SCORES.csv --target COLUMN``.
 from typing import TYPE_CHECKING, Any
 
 from osl_helpers import (
-    agents,
     backtest,
     byo,
     capabilities,
@@ -126,7 +125,6 @@ __all__ = [
     "OSLWarning",
     "ObservationalScalingLaw",
     "PCAImputer",
-    "agents",
     "backtest",
     "byo",
     "capabilities",

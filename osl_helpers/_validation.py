@@ -446,15 +446,25 @@ class MissingColumnError(OSLInputError, KeyError):
 
 
 def require_columns(
-    frame: pd.DataFrame, columns: Iterable[object], what: str = "frame", hint: str = ""
+    frame: pd.DataFrame,
+    columns: Iterable[object],
+    what: str = "frame",
+    hint: str = "",
+    error: type[OSLError] = MissingColumnError,
 ) -> None:
-    """Raise :class:`MissingColumnError` naming every one of ``columns`` (``None`` skipped)
-    that ``frame`` lacks, with the columns it has and an optional ``hint``."""
+    """Raise ``error`` (:class:`MissingColumnError` unless given) naming every one of
+    ``columns`` (``None`` skipped) that ``frame`` lacks, with the columns it has and an
+    optional ``hint``."""
     wanted = list(dict.fromkeys(c for c in columns if c is not None))
     missing = [c for c in wanted if c not in frame.columns]
     if missing:
         have = [str(c) for c in frame.columns]
-        raise MissingColumnError(f"{what} is missing column(s) {missing}; it has {have}{hint}")
+        raise error(f"{what} is missing column(s) {missing}; it has {have}{hint}")
+
+
+def as_names(names: str | Iterable[str]) -> list[str]:
+    """``names`` as a list; a bare string is one name, not an iterable of characters."""
+    return [names] if isinstance(names, str) else list(names)
 
 
 class UnknownModelError(OSLInputError, KeyError):

@@ -41,10 +41,11 @@ from osl_helpers._validation import (
     check_number,
 )
 from osl_helpers.compute import f_equivalent_log10_flops
+from osl_helpers.data import LLAMA2_7B_FLOPS
 from osl_helpers.errata import warn_errata
 from osl_helpers.experiments import TaskFit, fit_task
 from osl_helpers.law import Link, Loss, normalize_target
-from osl_helpers.setups import LLAMA2_7B_FLOPS, TaskData, TaskSetup
+from osl_helpers.setups import TaskData, TaskSetup
 
 __all__ = ["UnknownModelError", "fit_your_scores", "join_your_scores", "predict_unscored"]
 

@@ -26,6 +26,7 @@ from osl_helpers._validation import (
     UnknownFamilyError,
     UnknownModelError,
     as_float_array,
+    as_names,
     check_int,
     check_number,
     numeric_column,
@@ -141,11 +142,6 @@ def _x_spread(x: FloatArray) -> float:
     return float(x.max() - x.min()) if len(x) else 0.0
 
 
-def _as_list(names: str | Iterable[str]) -> list[str]:
-    # A bare string is one name, not an iterable of characters.
-    return [names] if isinstance(names, str) else list(names)
-
-
 def fit_family_lines(
     frame: pd.DataFrame,
     x: str = "log10_flops",
@@ -176,7 +172,7 @@ def fit_family_lines(
         )
     data = _usable(frame, x, y, family)
     counts = data[family].value_counts()
-    requested = None if families is None else _as_list(families)
+    requested = None if families is None else as_names(families)
     if requested is not None:
         unknown = sorted(set(requested) - set(frame[family].dropna()))
         if unknown:
@@ -274,7 +270,7 @@ def fit_common_slope_lines(
         raise OSLInputError(f"min_models must be at least 2; got {min_models}")
     data = _usable(frame, x, y, family)
     if families is not None:
-        requested = _as_list(families)
+        requested = as_names(families)
         unknown = sorted(set(requested) - set(frame[family].dropna()))
         if unknown:
             raise UnknownFamilyError(f"unknown family(ies) {unknown} in column {family!r}")

@@ -46,15 +46,17 @@ from typing import Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
-from osl_helpers._validation import OSLError, OSLInputError
+from osl_helpers._validation import OSLError, OSLInputError, require_columns
 from osl_helpers.errata import Erratum, apply_errata, warn_errata, warn_implausible
 
 __all__ = [
+    "ARITHMETIC_CUTOFF_FLOPS",
     "BASE_TABLE",
     "BENCHMARKS",
     "CODE_FAMILIES",
     "COMMIT",
     "DEFAULT_BASE_URL",
+    "LLAMA2_7B_FLOPS",
     "OLL_COMMIT",
     "OLL_FILES",
     "OLL_MODEL_TYPES",
@@ -178,6 +180,11 @@ PREREGISTERED_MODELS: list[str] = [
 CODE_FAMILIES: list[str] = [
     "CodeLlama", "StarCoder", "StarCoder2", "DeepSeek-Coder", "DeepSeek-Coder-V2", "Codegen",
 ]  # fmt: skip
+
+#: Training FLOPs of Llama-2-7B, 6 × 7e9 parameters × 2e12 tokens: the paper's default cutoff.
+LLAMA2_7B_FLOPS = 8.4e22
+#: The lower cutoff the paper uses for the arithmetic tasks (in FLOPs).
+ARITHMETIC_CUTOFF_FLOPS = 2.2e22
 
 Subset = Literal["paper", "preregistered", "paper_and_preregistered", "extended", "all"]
 
@@ -552,12 +559,6 @@ def short_names(models: Iterable[str]) -> list[str]:
     return [short_name(m) for m in models]
 
 
-def _require_columns(df: pd.DataFrame, columns: Iterable[str], table: str) -> None:
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise DataValidationError(f"{table}: missing required column(s) {missing}")
-
-
 def _require_unique_models(df: pd.DataFrame, table: str) -> None:
     dup = df["Model"][df["Model"].duplicated()].tolist()
     if dup:
@@ -576,7 +577,7 @@ def validate_scores(
     Scores on a 0–100 scale where fractions are expected are named as such.
     """
     columns = list(columns)
-    _require_columns(df, columns, table)
+    require_columns(df, columns, table, error=DataValidationError)
     for col in columns:
         s = df[col]
         if not pd.api.types.is_numeric_dtype(s):
@@ -659,7 +660,7 @@ def _add_compute_columns(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _check_base(df: pd.DataFrame, table: str, benchmarks: list[str]) -> pd.DataFrame:
-    _require_columns(df, [*_META_COLUMNS, *benchmarks], table)
+    require_columns(df, [*_META_COLUMNS, *benchmarks], table, error=DataValidationError)
     _require_unique_models(df, table)
     validate_scores(df, benchmarks, 0.0, 1.0, table)
     validate_scores(df, ["Model Size (B)"], 0.0, 1e5, table)
@@ -800,7 +801,7 @@ def load_emergent() -> pd.DataFrame:
     """BIG-Bench "emergent" tasks (2-shot), keyed by ``Model``; BLEU on 0–100, the rest in [0, 1]."""
     table = "base_llm_emergent_capability_eval"
     df = _read(table + ".csv")
-    _require_columns(df, ["Model", *EMERGENT_TASKS], table)
+    require_columns(df, ["Model", *EMERGENT_TASKS], table, error=DataValidationError)
     _require_unique_models(df, table)
     bleu = ["ipa_transliterate_2_bleu"]
     validate_scores(df, [c for c in EMERGENT_TASKS if c not in bleu], 0.0, 1.0, table)
@@ -824,7 +825,7 @@ def load_post_training() -> pd.DataFrame:
     """
     table = "base_llm_post_training_eval"
     df = _read(table + ".csv")
-    _require_columns(df, ["Model", *POST_TRAINING_TARGETS], table)
+    require_columns(df, ["Model", *POST_TRAINING_TARGETS], table, error=DataValidationError)
     _require_unique_models(df, table)
     acc = [c for c in df.columns if c != "Model" and "norm" not in c]
     validate_scores(df, acc, 0.0, 1.0, table)
@@ -840,7 +841,7 @@ def load_instruct_benchmarks() -> pd.DataFrame:
     """Instruction-tuned models × standard benchmarks (fractions), plus Arena-Elo and MT-Bench."""
     table = "instruct_llm_benchmark_eval"
     df = _read(table + ".csv")
-    _require_columns(df, [*_META_COLUMNS, *_INSTRUCT_BENCHMARKS], table)
+    require_columns(df, [*_META_COLUMNS, *_INSTRUCT_BENCHMARKS], table, error=DataValidationError)
     _require_unique_models(df, table)
     validate_scores(df, [*_INSTRUCT_BENCHMARKS, "Arena-Elo", "MTBench"], 0.0, 1.0, table)
     out = _add_compute_columns(df)
@@ -856,7 +857,12 @@ def load_agent_benchmarks() -> pd.DataFrame:
     """
     table = "instruct_llm_agent_eval"
     df = _read(table + ".csv")
-    _require_columns(df, ["Model", "ABench-OA", "ABoard-Avg_SR", "ABoard-Avg_PR"], table)
+    require_columns(
+        df,
+        ["Model", "ABench-OA", "ABoard-Avg_SR", "ABoard-Avg_PR"],
+        table,
+        error=DataValidationError,
+    )
     _require_unique_models(df, table)
     pct = [c for c in df.columns if c not in ("Model", "ABench-OA")]
     validate_scores(df, pct, 0.0, 100.0, table)
@@ -878,7 +884,7 @@ def load_leaderboard_v2() -> pd.DataFrame:
     """Open LLM Leaderboard v2 tasks for base models (raw scores in [0, 1]), keyed by ``Model``."""
     table = "base_llm_leaderboard_v2_eval"
     df = _read(table + ".csv")
-    _require_columns(df, ["Model", *LEADERBOARD_V2_TASKS], table)
+    require_columns(df, ["Model", *LEADERBOARD_V2_TASKS], table, error=DataValidationError)
     _require_unique_models(df, table)
     validate_scores(df, LEADERBOARD_V2_TASKS, 0.0, 1.0, table)
     return df
@@ -1105,7 +1111,7 @@ def _tidy_oll(raw: pd.DataFrame, version: str) -> pd.DataFrame:
         spec.model, spec.type, spec.precision, spec.weight_type, spec.architecture,
         spec.params, spec.date, *spec.scores, *flag_cols, *spec.extra,
     ]  # fmt: skip
-    _require_columns(raw, required, table)
+    require_columns(raw, required, table, error=DataValidationError)
     if raw[spec.model].isna().any():
         raise DataValidationError(f"{table}: {int(raw[spec.model].isna().sum())} rows lack a model")
     scores = _oll_scores(raw, spec, table)
@@ -1213,16 +1219,16 @@ def join_on_model(
     for name, df in (("benchmarks", benchmarks), ("target", target)):
         if not isinstance(df, pd.DataFrame):
             raise OSLInputError(f"{name} must be a DataFrame with a 'Model' column")
-        _require_columns(df, ["Model"], name)
+        require_columns(df, ["Model"], name, error=DataValidationError)
         _require_unique_models(df, name)
     if columns is None:
         tgt = target
     elif isinstance(columns, Mapping):
-        _require_columns(target, list(columns), "target")
+        require_columns(target, list(columns), "target", error=DataValidationError)
         tgt = target[["Model", *columns]].rename(columns=dict(columns))
     else:
         cols = list(columns)
-        _require_columns(target, cols, "target")
+        require_columns(target, cols, "target", error=DataValidationError)
         tgt = target[["Model", *cols]]
     overlap = (set(tgt.columns) & set(benchmarks.columns)) - {"Model"}
     if overlap:

@@ -32,12 +32,14 @@ from osl_helpers._validation import (
     UnknownFamilyError,
     UnknownModelError,
     as_float_array,
+    as_names,
     check_aligned,
     check_number,
     check_target,
     numeric_column,
     require_columns,
 )
+from osl_helpers.data import LLAMA2_7B_FLOPS
 from osl_helpers.law import (
     TARGET_RANGE,
     Link,
@@ -45,11 +47,10 @@ from osl_helpers.law import (
     ObservationalScalingLaw,
     fit_sigmoid_law,
     link_function,
+    sigmoid_fit_options,
 )
 
 __all__ = [
-    "ARITHMETIC_CUTOFF_FLOPS",
-    "LLAMA2_7B_FLOPS",
     "SCALAR_PREDICTORS",
     "Comparison",
     "Predictor",
@@ -68,11 +69,6 @@ __all__ = [
 ]
 
 FloatArray = NDArray[np.float64]
-
-#: Training FLOPs of Llama-2-7B, 6 × 7e9 parameters × 2e12 tokens: the paper's default cutoff.
-LLAMA2_7B_FLOPS = 8.4e22
-#: The lower cutoff the paper uses for the arithmetic tasks (in FLOPs).
-ARITHMETIC_CUTOFF_FLOPS = 2.2e22
 
 #: An int K (K principal capabilities) or the name of a scalar baseline.
 Predictor = int | str
@@ -167,17 +163,12 @@ def _split(
     return Split(train, test, excluded, desc, reason)
 
 
-def _as_list(names: str | Sequence[str]) -> list[str]:
-    # A bare string is one name, not a sequence of characters.
-    return [names] if isinstance(names, str) else list(names)
-
-
 def split_by_flops(
     frame: pd.DataFrame, cutoff: float = LLAMA2_7B_FLOPS, column: str = "log10_flops"
 ) -> Split:
     """Train on models with training FLOPs C ≤ ``cutoff``; test on the rest (Sec. 4).
 
-    ``cutoff`` is in FLOPs (e.g. :data:`LLAMA2_7B_FLOPS`); ``column`` holds
+    ``cutoff`` is in FLOPs (e.g. :data:`~osl_helpers.data.LLAMA2_7B_FLOPS`); ``column`` holds
     log10 C. The boundary is inclusive (the cutoff model itself trains).
     Models with unknown FLOPs are in neither set: ``excluded``, with the
     reason ``"training FLOPs unknown"``.
@@ -240,7 +231,7 @@ def split_by_family(
 ) -> Split:
     """Hold out whole families: their models are the test set, every other model trains."""
     require_columns(frame, [family])
-    names = _as_list(test_families)
+    names = as_names(test_families)
     if not names:
         raise OSLInputError("no test families given; name at least one family to hold out")
     unknown = sorted(set(names) - set(frame[family].dropna()))
@@ -255,7 +246,7 @@ def split_by_models(
 ) -> Split:
     """Hold out an explicit list of models; every other model trains."""
     require_columns(frame, [model])
-    names = _as_list(test_models)
+    names = as_names(test_models)
     if not names:
         raise OSLInputError("no test models given; name at least one model to hold out")
     unknown = sorted(set(names) - set(frame[model]))
@@ -331,18 +322,9 @@ class ScalarSigmoidLaw(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         # Standardise x so the optimiser sees the same scale as for S.
         self.x_mean_ = float(xv.mean())
         self.x_scale_ = scale
-        fit = fit_sigmoid_law(
-            (xv - self.x_mean_) / self.x_scale_,
-            yv,
-            link=self.link,
-            loss=self.loss,
-            huber_delta=self.huber_delta,
-            h_bounds=self.h_bounds,
-            max_nfev=self.max_nfev,
-            on_failure=self.on_failure,
-        )
-        self.coef_ = float(fit.coef[0]) / self.x_scale_
-        self.intercept_ = float(fit.intercept) - self.coef_ * self.x_mean_
+        fit = fit_sigmoid_law((xv - self.x_mean_) / self.x_scale_, yv, **sigmoid_fit_options(self))
+        self.coef_ = float(fit.beta[0]) / self.x_scale_
+        self.intercept_ = float(fit.alpha) - self.coef_ * self.x_mean_
         self.h_ = float(fit.h)
         self.n_features_in_ = 1
         return self

@@ -5,10 +5,13 @@ call: it fits the law of Eq. 6 on the training models of a
 :class:`~osl_helpers.setups.TaskData`, scores every model, maps the scalar
 capability P = βᵀS + α (Eq. 7) to f-equivalent FLOPs of a reference family
 (Eq. 8) and returns tidy frames ready for the chart builders.
+:func:`stack_points`, :func:`weights_frame` and :func:`by_components` put the
+fits of several tasks side by side (e.g. the agent benchmarks of Sec. 4.2).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,7 +24,7 @@ from osl_helpers.evaluation import mae, mse
 from osl_helpers.law import ObservationalScalingLaw
 from osl_helpers.setups import TaskData, TaskSetup, load_task
 
-__all__ = ["TaskFit", "fit_task"]
+__all__ = ["TaskFit", "by_components", "fit_task", "stack_points", "weights_frame"]
 
 
 @dataclass(frozen=True)
@@ -133,3 +136,30 @@ def fit_task(
         test_mse=mse(points.loc[test, "y"], points.loc[test, "y_hat"]),
         test_mae=mae(points.loc[test, "y"], points.loc[test, "y_hat"]),
     )
+
+
+def stack_points(fits: Mapping[str, TaskFit]) -> pd.DataFrame:
+    """The ``points`` of several fits, one frame, labelled by ``target``."""
+    return pd.concat([f.points.assign(target=k) for k, f in fits.items()], ignore_index=True)
+
+
+def weights_frame(fits: Mapping[str, TaskFit]) -> pd.DataFrame:
+    """Long frame of benchmark weights βᵀγ: ``target``, ``benchmark``, ``weight``."""
+    parts = [
+        f.law.benchmark_weights_.rename("weight")
+        .rename_axis("benchmark")
+        .reset_index()
+        .assign(target=k)
+        for k, f in fits.items()
+    ]
+    return pd.concat(parts, ignore_index=True)[["target", "benchmark", "weight"]]
+
+
+def by_components(tasks: Mapping[str, TaskData], ks: Sequence[int] = (1, 2, 3, 4)) -> pd.DataFrame:
+    """Held-out MSE of each task's law for every number of capabilities K."""
+    rows = [
+        {"target": key, "K": k, "test_mse": fit_task(task, n_components=k).test_mse}
+        for key, task in tasks.items()
+        for k in ks
+    ]
+    return pd.DataFrame(rows)

@@ -173,13 +173,15 @@ def normalize_target(y: T, low: float = 0.0, high: float = 1.0, clip: bool = Fal
 
 
 class SigmoidFit(NamedTuple):
-    """Result of :func:`fit_sigmoid_law`: β (``coef``), α (``intercept``), h, and scipy's result.
+    """Result of :func:`fit_sigmoid_law`: β (``beta``), α (``alpha``), h, and scipy's result.
 
-    A tuple, so ``coef, intercept, h, result = fit_sigmoid_law(...)`` works too.
+    The fields are named like the fitted attributes of :class:`ObservationalScalingLaw`
+    (``beta_``, ``alpha_``, ``h_``). A tuple, so ``beta, alpha, h, result =
+    fit_sigmoid_law(...)`` works too.
     """
 
-    coef: FloatArray
-    intercept: float
+    beta: FloatArray
+    alpha: float
     h: float
     result: OptimizeResult
 
@@ -223,7 +225,7 @@ def fit_sigmoid_law(
     max_nfev: int = 2000,
     on_failure: OnFailure = "warn",
 ) -> SigmoidFit:
-    """Fit y ≈ (1 − h) + h·σ(Z·coef + intercept) on any design matrix Z (Eq. 6).
+    """Fit y ≈ (1 − h) + h·σ(Z·β + α) on any design matrix Z (Eq. 6).
 
     ``Z`` is models × K (e.g. the capabilities S, or one column of log-FLOPs
     for a compute baseline); a 1-D ``Z`` is one predictor. ``link="h_sigmoid"``
@@ -307,8 +309,15 @@ def fit_sigmoid_law(
         if on_failure == "raise":
             raise ConvergenceFailure(msg)
         warnings.warn(msg, OSLConvergenceWarning, stacklevel=2)
-    coef, intercept, h = split(np.asarray(res.x, dtype=float))
-    return SigmoidFit(coef=coef.copy(), intercept=intercept, h=h, result=res)
+    beta, alpha, h = split(np.asarray(res.x, dtype=float))
+    return SigmoidFit(beta=beta.copy(), alpha=alpha, h=h, result=res)
+
+
+def sigmoid_fit_options(estimator: Any) -> dict[str, Any]:
+    """The options of :func:`fit_sigmoid_law` an estimator holds as its own parameters
+    (``link``, ``loss``, ``huber_delta``, ``h_bounds``, ``max_nfev``, ``on_failure``)."""
+    names = ("link", "loss", "huber_delta", "h_bounds", "max_nfev", "on_failure")
+    return {name: getattr(estimator, name) for name in names}
 
 
 class ObservationalScalingLaw(RegressorMixin, BaseEstimator):  # type: ignore[misc]
@@ -401,26 +410,17 @@ class ObservationalScalingLaw(RegressorMixin, BaseEstimator):  # type: ignore[mi
             score_range=self.score_range,
         )
         S = self.pca_.fit_transform(df).to_numpy()
-        fit = fit_sigmoid_law(
-            S,
-            yv,
-            link=self.link,
-            loss=self.loss,
-            huber_delta=self.huber_delta,
-            h_bounds=self.h_bounds,
-            max_nfev=self.max_nfev,
-            on_failure=self.on_failure,
-        )
+        fit = fit_sigmoid_law(S, yv, **sigmoid_fit_options(self))
         names = list(self.pca_.components_.index)
-        self.beta_ = pd.Series(fit.coef, index=names, name="beta")
-        self.alpha_ = fit.intercept
+        self.beta_ = pd.Series(fit.beta, index=names, name="beta")
+        self.alpha_ = fit.alpha
         self.h_ = fit.h
         self.nfev_ = int(fit.result.nfev)
         self.n_iter_ = self.nfev_
         self.cost_ = float(fit.result.cost)
         self.converged_ = bool(fit.result.status > 0)
         self.benchmark_weights_ = pd.Series(
-            fit.coef @ self.pca_.components_.to_numpy(),
+            fit.beta @ self.pca_.components_.to_numpy(),
             index=self.pca_.components_.columns,
             name="beta^T gamma",
         )

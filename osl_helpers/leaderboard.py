@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from osl_helpers.data import LLAMA2_7B_FLOPS
 from osl_helpers.evaluation import (
-    LLAMA2_7B_FLOPS,
     Comparison,
     Predictor,
     Split,

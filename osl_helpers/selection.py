@@ -49,6 +49,7 @@ from osl_helpers._validation import (
     UnknownFamilyError,
     as_float_array,
     check_number,
+    require_columns,
 )
 
 __all__ = [
@@ -324,9 +325,7 @@ class FamilySelectionProblem:
         required = [model_column, family_column, *scores_cols]
         if cost_column is not None:
             required.append(cost_column)
-        missing = [c for c in required if c not in frame.columns]
-        if missing:
-            raise OSLInputError(f"frame is missing required column(s) {missing}")
+        require_columns(frame, required, "frame")
         if len(frame) == 0:
             raise NotEnoughModelsError("frame has no models")
 

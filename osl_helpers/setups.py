@@ -29,16 +29,14 @@ from osl_helpers._validation import (
     check_int,
     check_number,
 )
+from osl_helpers.data import ARITHMETIC_CUTOFF_FLOPS, LLAMA2_7B_FLOPS
 from osl_helpers.errata import Erratum, warn_errata
-from osl_helpers.evaluation import ARITHMETIC_CUTOFF_FLOPS, LLAMA2_7B_FLOPS
 from osl_helpers.law import Link, Loss, normalize_target
 
 __all__ = [
     "AGENT_BENCHMARKS",
-    "ARITHMETIC_CUTOFF_FLOPS",
     "BBH_CHANCE",
     "BBH_SUBTASK_CHANCE",
-    "LLAMA2_7B_FLOPS",
     "PAPER_SETUPS",
     "TaskData",
     "TaskSetup",

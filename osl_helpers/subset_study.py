@@ -82,7 +82,7 @@ def _fit_and_score(
                 S.loc[chosen].to_numpy(), task.y.loc[chosen].to_numpy(),
                 link=task.setup.link, loss=task.setup.loss, huber_delta=task.setup.huber_delta,
             )  # fmt: skip
-        pred = sigmoid_law(s_test.to_numpy(), fit.coef, fit.intercept, fit.h, task.setup.link)
+        pred = sigmoid_law(s_test.to_numpy(), fit.beta, fit.alpha, fit.h, task.setup.link)
         errs.append(max(mse(task.y_test.to_numpy(), pred), 1e-12))
     return float(np.exp(np.mean(np.log(errs))))
 

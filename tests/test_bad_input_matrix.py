@@ -29,6 +29,7 @@ import pytest
 import osl_helpers as osl
 from osl_helpers import _validation as v
 from osl_helpers import byo, compute, data, errata, evaluation, uncertainty
+from osl_helpers.setups import TaskData
 
 BASE = "base_llm_benchmark_eval.csv"
 Law = osl.ObservationalScalingLaw
@@ -118,18 +119,16 @@ class _TrickleHeaders(http.server.BaseHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def shared() -> dict[str, Any]:
-    gsm = osl.load_task("gsm8k_cot")
+def shared(gsm8k_cot: TaskData, paper_models: pd.DataFrame) -> dict[str, Any]:
+    gsm = gsm8k_cot
     word = osl.load_task("word_unscramble")
-    paper = osl.load_base_benchmarks("paper")
-    S = osl.CapabilityPCA(3).fit_transform(paper[osl.BENCHMARKS])
     return {
         "X": gsm.X_train,
         "y": gsm.y_train,
         "Xw": word.X_train,
         "yw": word.y_train,
         "code_w": word.frame.loc[word.X_train.index, "is_code_model"],
-        "frame": pd.concat([paper, S], axis=1),
+        "frame": paper_models,
         "pinned": data.fetch_file(BASE),
     }
 
@@ -594,7 +593,7 @@ CASES: list[Case] = [
     raises("load_base_benchmarks with errata='no' (was truthy)", lambda e: osl.load_base_benchmarks(errata="no"),  # type: ignore[arg-type]
            osl.OSLInputError, "errata must be True or False", FOUND),
     raises("validate_scores of an absent column", lambda e: data.validate_scores(e.frame, ["nope"]),
-           osl.DataValidationError, "missing required column(s) ['nope']", FOUND),
+           osl.DataValidationError, "missing column(s) ['nope']", FOUND),
     raises("score_range given as text", lambda e: Law(score_range="01").fit(e.X, e.y),  # type: ignore[arg-type]
            osl.OSLInputError, "score_range must be a pair", FOUND),
     raises("target_range reversed", lambda e: Law(target_range=(1.0, 0.0)).fit(e.X, e.y),

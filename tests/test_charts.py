@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from osl_helpers import charts
+from osl_helpers.compute import fit_family_lines
 from osl_helpers.data import PAPER_FAMILIES
 
 Spec = dict[str, Any]
@@ -107,9 +108,9 @@ def matrix() -> pd.DataFrame:
 def points(models: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "model": models["Model"],
-            "family": models["Model Family"],
-            "x": models["log10 FLOPs"],
+            "Model": models["Model"],
+            "Model Family": models["Model Family"],
+            "P": models["log10 FLOPs"],
             "y": models["acc.norm"],
             "split": np.where(models["log10 FLOPs"] < 23, "train", "test"),
         }
@@ -122,7 +123,7 @@ def curve() -> pd.DataFrame:
     return pd.concat(
         [
             pd.DataFrame(
-                {"x": xs, "y_hat": a * xs - 1.6, "lo": a * xs - 1.7, "hi": a * xs - 1.5}
+                {"P": xs, "y_hat": a * xs - 1.6, "lo": a * xs - 1.7, "hi": a * xs - 1.5}
             ).assign(curve=name)
             for name, a in [("observational", 0.1), ("compute", 0.09)]
         ],
@@ -166,11 +167,11 @@ def builders(
         ),
         "law_fit_chart": (
             lambda: charts.law_fit_chart(points, curve, "log10 training FLOPs", "accuracy"),
-            {"model", "family", "split", "x", "y", "y_hat", "curve"},
+            {"Model", "Model Family", "split", "P", "y", "y_hat", "curve"},
         ),
         "pred_vs_actual": (
             lambda: charts.pred_vs_actual(pva, group="split"),
-            {"model", "family", "split", "y", "y_hat"},
+            {"Model", "Model Family", "split", "y", "y_hat"},
         ),
         "weights_bar": (lambda: charts.weights_bar(weights), {"benchmark", "weight", "target"}),
         "metric_heatmap": (
@@ -385,6 +386,14 @@ def test_family_scatter_lines_span_each_family_range(models: pd.DataFrame) -> No
         charts.family_scatter(models, "log10 FLOPs", "acc.norm", lines=bad)
 
 
+def test_family_scatter_takes_fit_family_lines_as_they_are(models: pd.DataFrame) -> None:
+    lines = fit_family_lines(models, x="log10 FLOPs", y="acc.norm")
+    assert "family" in lines.columns and "Model Family" not in lines.columns
+    spec = charts.family_scatter(models, "log10 FLOPs", "acc.norm", lines=lines).to_dict()
+    fams = {r["Model Family"] for r in _records(spec) if "fit" in r}
+    assert fams == set(lines["family"])
+
+
 def test_family_scatter_labels_highlighted_models(models: pd.DataFrame) -> None:
     chart = charts.family_scatter(
         models, "log10 FLOPs", "acc.norm", highlight=["org/model-1", "org/model-19"]
@@ -419,7 +428,7 @@ def test_law_fit_chart_draws_splits_band_cutoff_and_dashes(
 
 
 def test_law_fit_chart_single_curve_without_band(points: pd.DataFrame) -> None:
-    curve = pd.DataFrame({"x": [20.0, 25.0], "y_hat": [0.3, 0.8]})
+    curve = pd.DataFrame({"P": [20.0, 25.0], "y_hat": [0.3, 0.8]})
     spec = charts.law_fit_chart(points, curve, "log10 FLOPs", "accuracy").to_dict()
     assert "area" not in _marks(spec)
     with pytest.raises(ValueError, match="'lo' and 'hi'"):
@@ -468,7 +477,7 @@ def test_range_chart_rejects_reversed_intervals_and_keeps_order() -> None:
 
 def test_faceted_pred_vs_actual_accepts_highlight() -> None:
     df = pd.DataFrame(
-        {"model": ["a", "b", "c", "d"], "family": ["f", "f", "g", "g"], "y": [0.1, 0.2, 0.3, 0.4],
+        {"Model": ["a", "b", "c", "d"], "Model Family": ["f", "f", "g", "g"], "y": [0.1, 0.2, 0.3, 0.4],
          "y_hat": [0.1, 0.25, 0.3, 0.35], "grp": ["x", "x", "y", "y"]}
     )  # fmt: skip
     spec = charts.pred_vs_actual(df, group="grp", facet=True, highlight=["a", "d"]).to_dict()

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 import osl_helpers as osl
 from osl_helpers import _validation as v
 from osl_helpers.compute import CommonSlopeFit, log10_training_flops
-from osl_helpers.evaluation import LLAMA2_7B_FLOPS
+from osl_helpers.data import LLAMA2_7B_FLOPS
+from osl_helpers.setups import TaskData
 
 # --------------------------------------------------------------------------- helpers
 
@@ -65,13 +66,13 @@ def test_six_n_d_keeps_series_and_unknowns() -> None:
     np.testing.assert_allclose(arr, [6e21, 1.2e22])
 
 
-def test_six_n_d_matches_the_table(paper: pd.DataFrame) -> None:
+def test_six_n_d_matches_the_table(paper_models: pd.DataFrame) -> None:
     # The loader's log10_flops column is 6ND with N in billions and D in trillions.
     logc = log10_training_flops(
-        paper["Model Size (B)"] * 1e9, paper["Pretraining Data Size (T)"] * 1e12
+        paper_models["Model Size (B)"] * 1e9, paper_models["Pretraining Data Size (T)"] * 1e12
     )
-    known = paper["log10_flops"].notna()
-    np.testing.assert_allclose(logc[known], paper.loc[known, "log10_flops"], atol=1e-9)
+    known = paper_models["log10_flops"].notna()
+    np.testing.assert_allclose(logc[known], paper_models.loc[known, "log10_flops"], atol=1e-9)
 
 
 @pytest.mark.parametrize("bad", [0.0, -7e9, math.inf])
@@ -251,11 +252,11 @@ def test_f_equivalent_flops_of_a_more_efficient_family() -> None:
     np.testing.assert_allclose(gap[frame["Model Family"] == "Eff"], 1.0, atol=1e-9)
 
 
-def test_f_equivalent_flops_with_a_fitted_law_on_gsm8k() -> None:
+def test_f_equivalent_flops_with_a_fitted_law_on_gsm8k(gsm8k_cot: TaskData) -> None:
     # The tests above use a stand-in law; this one passes the real estimator and the
     # paper's frame. Eq. 8 inverts Eq. 7: on the reference family itself, only the
     # residuals of its 3-point line remain.
-    task = osl.load_task("gsm8k_cot")
+    task = gsm8k_cot
     law = osl.ObservationalScalingLaw(**task.setup.law_kwargs()).fit(task.X_train, task.y_train)
     equiv = osl.f_equivalent_flops(law, task.X, task.frame, reference_family="Llama-2")
     llama = task.frame["Model Family"] == "Llama-2"
@@ -290,11 +291,3 @@ def test_reference_line_errors() -> None:
         osl.reference_line(alone)
     with pytest.raises(v.MissingColumnError, match="P"):
         osl.reference_line(frame.drop(columns="P"))
-
-
-# --------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="module")
-def paper() -> pd.DataFrame:
-    return osl.load_base_benchmarks("paper")

@@ -11,9 +11,8 @@ from sklearn.exceptions import NotFittedError
 
 import osl_helpers as osl
 from osl_helpers import _validation as v
+from osl_helpers.data import ARITHMETIC_CUTOFF_FLOPS, LLAMA2_7B_FLOPS
 from osl_helpers.evaluation import (
-    ARITHMETIC_CUTOFF_FLOPS,
-    LLAMA2_7B_FLOPS,
     ScalarSigmoidLaw,
     Split,
     split_by_reference_model,
@@ -166,7 +165,7 @@ def test_scalar_law_uses_the_shared_optimiser() -> None:
     law = ScalarSigmoidLaw(loss="huber", huber_delta=0.05).fit(x, y)
     z = (x - x.mean()) / x.std()
     ref = fit_sigmoid_law(z, y, link="h_sigmoid", loss="huber", huber_delta=0.05)
-    expected = ref.h * sigmoid(ref.coef[0] * z + ref.intercept)
+    expected = ref.h * sigmoid(ref.beta[0] * z + ref.alpha)
     np.testing.assert_allclose(law.predict(x), expected, atol=1e-10)
 
 

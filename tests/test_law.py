@@ -22,6 +22,7 @@ from osl_helpers.law import (
     sigmoid_law,
     sigmoid_law_jacobian,
 )
+from osl_helpers.setups import TaskData
 
 BETA = np.array([1.5, -0.8, 0.5])
 ALPHA, H = -0.3, 0.9
@@ -64,9 +65,9 @@ def planted_world(
 
 def test_fit_recovers_planted_parameters() -> None:
     S, y = law_data(0, n=300, noise=0.002)
-    coef, intercept, h, result = fit_sigmoid_law(S, y, link="h_sigmoid")  # a tuple, too
-    np.testing.assert_allclose(coef, BETA, atol=0.03)
-    assert intercept == pytest.approx(ALPHA, abs=0.03)
+    beta, alpha, h, result = fit_sigmoid_law(S, y, link="h_sigmoid")  # a tuple, too
+    np.testing.assert_allclose(beta, BETA, atol=0.03)
+    assert alpha == pytest.approx(ALPHA, abs=0.03)
     assert h == pytest.approx(H, abs=0.01)
     assert result.status > 0
 
@@ -90,8 +91,8 @@ def test_the_two_readings_extrapolate_differently() -> None:
     weak = S[:, 0] < 0.5
     paper = fit_sigmoid_law(S[weak], y[weak], link="h_sigmoid")
     capped = fit_sigmoid_law(S[weak], y[weak], link="capped_sigmoid")
-    strong = sigmoid_law(S[~weak], paper.coef, paper.intercept, paper.h)
-    strong_capped = sigmoid_law(S[~weak], capped.coef, capped.intercept, capped.h, "capped_sigmoid")
+    strong = sigmoid_law(S[~weak], paper.beta, paper.alpha, paper.h)
+    strong_capped = sigmoid_law(S[~weak], capped.beta, capped.alpha, capped.h, "capped_sigmoid")
     err = float(np.mean((strong - y[~weak]) ** 2))
     err_capped = float(np.mean((strong_capped - y[~weak]) ** 2))
     assert err < err_capped
@@ -114,7 +115,7 @@ def test_plain_sigmoid_fixes_h_to_one() -> None:
     S, y = law_data(1, h=1.0)
     fit = fit_sigmoid_law(S, y, link="sigmoid")
     assert fit.h == 1.0 and len(fit.result.x) == 4  # h is not a free parameter
-    np.testing.assert_allclose(fit.coef, BETA, atol=0.2)
+    np.testing.assert_allclose(fit.beta, BETA, atol=0.2)
 
 
 @pytest.mark.parametrize(
@@ -137,7 +138,7 @@ def test_huber_resists_outliers() -> None:
     # δ is on the scale of the residuals: 0.02 treats errors above two points as outliers.
     sq = fit_sigmoid_law(S, y_bad, loss="squared")
     hub = fit_sigmoid_law(S, y_bad, loss="huber", huber_delta=0.02)
-    assert np.linalg.norm(hub.coef - BETA) < 0.5 * np.linalg.norm(sq.coef - BETA)
+    assert np.linalg.norm(hub.beta - BETA) < 0.5 * np.linalg.norm(sq.beta - BETA)
     assert abs(hub.h - H) < abs(sq.h - H) + 1e-9
 
 
@@ -145,7 +146,7 @@ def test_huber_with_a_large_delta_is_least_squares() -> None:
     S, y = law_data(4)
     sq = fit_sigmoid_law(S, y, loss="squared")
     hub = fit_sigmoid_law(S, y, loss="huber", huber_delta=10.0)
-    np.testing.assert_allclose(hub.coef, sq.coef, atol=1e-6)
+    np.testing.assert_allclose(hub.beta, sq.beta, atol=1e-6)
 
 
 @pytest.mark.parametrize("link", ["h_sigmoid", "capped_sigmoid"])
@@ -182,9 +183,9 @@ def test_one_column_design_for_a_compute_baseline() -> None:
     log_flops = rng.uniform(20, 25, 60)
     y = sigmoid(1.2 * (log_flops - 23.0)) + 0.005 * rng.normal(size=60)
     fit = fit_sigmoid_law(log_flops, np.clip(y, 0, 1), link="sigmoid")
-    assert fit.coef.shape == (1,)
-    assert fit.coef[0] == pytest.approx(1.2, abs=0.1)
-    assert -fit.intercept / fit.coef[0] == pytest.approx(23.0, abs=0.05)
+    assert fit.beta.shape == (1,)
+    assert fit.beta[0] == pytest.approx(1.2, abs=0.1)
+    assert -fit.alpha / fit.beta[0] == pytest.approx(23.0, abs=0.05)
 
 
 def test_non_convergence_warns_or_raises() -> None:
@@ -209,12 +210,12 @@ def test_fitted_law_predicts_between_its_floor_and_ceiling(seed: int, link: Link
     S, y = law_data(seed, n=40, noise=0.05)
     fit = fit_sigmoid_law(S, y, link=link)
     S_new = np.random.default_rng(seed + 1).normal(scale=10, size=(50, 3))
-    pred = sigmoid_law(S_new, fit.coef, fit.intercept, fit.h, link=link)
+    pred = sigmoid_law(S_new, fit.beta, fit.alpha, fit.h, link=link)
     low, high = {"sigmoid": (0.0, 1.0), "h_sigmoid": (1 - fit.h, 1.0)}.get(link, (0.0, fit.h))
     assert 0.8 <= fit.h <= 1.0
     assert np.all(pred >= low - 1e-12) and np.all(pred <= high + 1e-12)
     # Far above the training capabilities the paper's law reaches 1; the capped one cannot.
-    top = sigmoid_law(S_new, fit.coef, fit.intercept, fit.h, link=link).max()
+    top = sigmoid_law(S_new, fit.beta, fit.alpha, fit.h, link=link).max()
     assert top <= fit.h + 1e-12 if link == "capped_sigmoid" else top > 0.99
 
 
@@ -268,8 +269,8 @@ def test_plain_sigmoid_estimator() -> None:
     assert law.h_ == 1.0
 
 
-def test_paper_gsm8k_fit_predicts_held_out_models() -> None:
-    task = osl.load_task("gsm8k_cot")
+def test_paper_gsm8k_fit_predicts_held_out_models(gsm8k_cot: TaskData) -> None:
+    task = gsm8k_cot
     law = osl.ObservationalScalingLaw(n_components=3, loss="huber").fit(task.X_train, task.y_train)
     pred = law.predict(task.X_test)
     # The paper's Fig. 5: larger models' GSM8K accuracy is predicted from smaller ones.

@@ -51,14 +51,18 @@ def test_test_errors_equal_the_authors_code(fits) -> None:
 def test_weights_equal_the_authors_notebook(fits) -> None:
     # βᵀγ does not depend on the signs of the components, so it can be compared directly.
     # Tolerance: half a unit of the printed second decimal, plus 0.001 of numerical slack.
-    w = osl.agents.weights_frame(fits).pivot(index="benchmark", columns="target", values="weight")
+    w = osl.experiments.weights_frame(fits).pivot(
+        index="benchmark", columns="target", values="weight"
+    )
     for target, weights in AUTHORS_WEIGHTS.items():
         for bench, value in weights.items():
             assert w.loc[bench, target] == pytest.approx(value, abs=0.006), (target, bench)
 
 
 def test_humaneval_dominates_and_the_targets_differ(fits) -> None:
-    w = osl.agents.weights_frame(fits).pivot(index="benchmark", columns="target", values="weight")
+    w = osl.experiments.weights_frame(fits).pivot(
+        index="benchmark", columns="target", values="weight"
+    )
     # Paper Fig. 5: HumanEval has the largest weight for both agent benchmarks ...
     assert w["agentbench"].idxmax() == "HumanEval"
     assert w["agentboard"].idxmax() == "HumanEval"
@@ -79,7 +83,9 @@ def test_best_number_of_capabilities_differs() -> None:
     # The chapter: AgentBench is best predicted with K = 3, AgentBoard with K = 2, and K = 4
     # is worse than the best K on both.
     tasks = {k: osl.load_task(k) for k in ("agentbench", "agentboard")}
-    by_k = osl.agents.by_components(tasks).pivot(index="K", columns="target", values="test_mse")
+    by_k = osl.experiments.by_components(tasks).pivot(
+        index="K", columns="target", values="test_mse"
+    )
     assert by_k["agentbench"].idxmin() == 3 and by_k["agentboard"].idxmin() == 2
     assert (by_k.loc[4] > by_k.min()).all()
 

@@ -95,7 +95,7 @@ def test_step_by_step_equals_the_one_call_law(task: TaskData, fit: TaskFit) -> N
     sig = osl.law.fit_sigmoid_law(
         S.loc[task.train], task.y_train, link=s.link, loss=s.loss, huber_delta=s.huber_delta
     )
-    P = S.to_numpy() @ sig.coef + sig.intercept
+    P = S.to_numpy() @ sig.beta + sig.alpha
     # Eq. 7: P = βᵀS + α. The routes differ only by the imputer's tolerance (1e-6).
     np.testing.assert_allclose(P, fit.law.capability_score(task.X).to_numpy(), atol=1e-6)
     assert sig.h == pytest.approx(fit.law.h_, abs=1e-9)

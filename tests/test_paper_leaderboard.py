@@ -133,7 +133,7 @@ def test_math_level5_extrapolates_with_the_plain_sigmoid_not_the_free_floor(
 
 def test_mmlu_carries_the_largest_weight() -> None:
     fits = {k: osl.fit_task(k) for k in ("bbh", "gpqa", "math_hard")}
-    weights = osl.agents.weights_frame(fits)
+    weights = osl.experiments.weights_frame(fits)
     top = weights.loc[weights.groupby("target")["weight"].idxmax()].set_index("target")["benchmark"]
     assert (top == "MMLU").all()
     assert "GSM8K" not in set(weights["benchmark"])

@@ -13,8 +13,8 @@ from osl_helpers.uncertainty import bootstrap_law, coverage, interval_frame
 
 
 @pytest.fixture(scope="module")
-def task():
-    return osl.load_task("gsm8k_cot")
+def task(gsm8k_cot):
+    return gsm8k_cot
 
 
 @pytest.fixture(scope="module")

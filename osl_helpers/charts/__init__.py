@@ -1,5 +1,8 @@
-"""Altair chart builders of the book (see :mod:`osl_helpers.charts.core`).
+"""Altair chart builders of the book.
 
+The shared builders are grouped by what they draw: :mod:`~osl_helpers.charts.matrices`
+(heatmaps), :mod:`~osl_helpers.charts.pca`, :mod:`~osl_helpers.charts.scatter` and
+:mod:`~osl_helpers.charts.lines`, all in the look of :mod:`~osl_helpers.charts.style`.
 Topic modules add builders for one chapter each, e.g. :mod:`osl_helpers.charts.emergence`.
 """
 
@@ -11,7 +14,12 @@ from osl_helpers.charts import (
     open_llm_leaderboard,
     techniques,
 )
-from osl_helpers.charts.core import (
+from osl_helpers.charts.did_it_hold import reliability_chart
+from osl_helpers.charts.lines import line_with_band, range_chart
+from osl_helpers.charts.matrices import heatmap, loadings_heatmap, metric_heatmap
+from osl_helpers.charts.pca import scree, weights_bar
+from osl_helpers.charts.scatter import family_scatter, law_fit_chart, pred_vs_actual
+from osl_helpers.charts.style import (
     HEIGHT,
     MISSING_COLOR,
     NUMBER_FORMAT,
@@ -23,21 +31,10 @@ from osl_helpers.charts.core import (
     category_scale,
     family_colors,
     family_scale,
-    family_scatter,
-    heatmap,
-    law_fit_chart,
-    line_with_band,
-    loadings_heatmap,
-    metric_heatmap,
-    pred_vs_actual,
-    range_chart,
     require_columns,
-    scree,
     shape_scale,
     tooltips,
-    weights_bar,
 )
-from osl_helpers.charts.did_it_hold import reliability_chart
 
 __all__ = [
     "HEIGHT",

@@ -13,7 +13,7 @@ import altair as alt
 import pandas as pd
 
 from osl_helpers._validation import OSLInputError
-from osl_helpers.charts.core import (
+from osl_helpers.charts.style import (
     category_scale,
     require_columns,
     shape_scale,

@@ -12,7 +12,7 @@ import altair as alt
 import pandas as pd
 
 from osl_helpers._validation import OSLInputError
-from osl_helpers.charts.core import (
+from osl_helpers.charts.style import (
     NUMBER_FORMAT,
     category_scale,
     require_columns,
@@ -47,7 +47,7 @@ def error_strip(
 
     ``errors`` is tidy: one row per ``repeat`` and ``method`` with the error in ``value``.
     Methods keep their order of first appearance. ``width`` is in pixels (narrower than
-    :data:`~osl_helpers.charts.core.WIDTH`, leaving room for the legend).
+    :data:`~osl_helpers.charts.style.WIDTH`, leaving room for the legend).
     """
     require_columns(errors, [method, value, repeat], "errors")
     if not pd.api.types.is_numeric_dtype(errors[value]):

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from osl_helpers._validation import OSLInputError
-from osl_helpers.charts.core import (
+from osl_helpers.charts.style import (
     WIDTH,
     category_scale,
     require_columns,

@@ -14,7 +14,7 @@ import altair as alt
 import pandas as pd
 
 from osl_helpers._validation import OSLInputError
-from osl_helpers.charts.core import (
+from osl_helpers.charts.style import (
     HEIGHT,
     WIDTH,
     category_scale,

@@ -1,0 +1,388 @@
+"""Scatter plots of models: by family, fitted laws, and predicted against observed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import altair as alt
+import pandas as pd
+
+from osl_helpers._validation import OSLInputError
+from osl_helpers.charts.style import (
+    HEIGHT,
+    OKABE_ITO,
+    WIDTH,
+    _as_label,
+    _distinct,
+    _field,
+    _layer,
+    _require_numeric,
+    _slim,
+    _title,
+    family_scale,
+    require_columns,
+    shape_scale,
+    tooltips,
+)
+
+__all__ = ["family_scatter", "law_fit_chart", "pred_vs_actual"]
+
+
+def _check_highlight(frame: pd.DataFrame, model: str, highlight: Sequence[str] | None) -> list[str]:
+    if highlight is None:
+        return []
+    if isinstance(highlight, str):  # a bare name would otherwise be split into letters
+        highlight = [highlight]
+    known = set(frame[model].astype(str))
+    unknown = [h for h in highlight if h not in known]
+    if unknown:
+        raise OSLInputError(f"highlight names model(s) not in the data: {unknown}")
+    return list(dict.fromkeys(highlight))
+
+
+def _labels(
+    data: pd.DataFrame,
+    model: str,
+    x: str,
+    highlight: list[str],
+    x_enc: alt.X,
+    y_enc: alt.Y,
+    tips: list[alt.Tooltip],
+) -> list[alt.Chart]:
+    """A ring and a text label on each highlighted model."""
+    if not highlight:
+        return []
+    sub = data[data[model].astype(str).isin(highlight)].reset_index(drop=True)
+    base = alt.Chart(sub).encode(x=x_enc, y=y_enc, tooltip=tips)
+    out = [base.mark_point(size=180, filled=False, color="black", strokeWidth=1.2)]
+    text = alt.Text(field=_field(model), type="nominal")
+    # Labels point inwards, so those near the right edge are not clipped.
+    mid = (data[x].min() + data[x].max()) / 2
+    sides: list[tuple[pd.Series, Literal["left", "right"], int]] = [
+        (sub[x] <= mid, "left", 8),
+        (sub[x] > mid, "right", -8),
+    ]
+    for side, align, dx in sides:
+        if side.any():
+            part = alt.Chart(sub[side].reset_index(drop=True)).encode(
+                x=x_enc, y=y_enc, tooltip=tips
+            )
+            out.append(
+                part.mark_text(align=align, dx=dx, dy=-9, fontSize=11, fontWeight="bold").encode(
+                    text=text
+                )
+            )
+    return out
+
+
+def _point_layer(
+    data: pd.DataFrame,
+    x: alt.X,
+    y: alt.Y,
+    family: str,
+    shape: str | None,
+    shape_title: str | None,
+    tips: list[alt.Tooltip],
+    shape_domain: Sequence[str] | None = None,
+) -> alt.Chart:
+    enc: dict[str, Any] = {
+        "x": x,
+        "y": y,
+        "color": alt.Color(
+            field=_field(family),
+            type="nominal",
+            title="model family",
+            scale=family_scale(data[family]),
+            legend=alt.Legend(symbolLimit=0, columns=1),
+        ),
+        "tooltip": tips,
+    }
+    if shape is not None:
+        dom = list(shape_domain) if shape_domain else _distinct(data[shape])
+        enc["shape"] = alt.Shape(
+            field=_field(shape), type="nominal", title=shape_title or shape, scale=shape_scale(dom)
+        )
+    chart: alt.Chart = alt.Chart(data).mark_point(filled=True, size=60, opacity=0.85).encode(**enc)
+    return chart
+
+
+def family_scatter(
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    family: str = "Model Family",
+    model: str = "Model",
+    shape: str | None = None,
+    lines: pd.DataFrame | None = None,
+    highlight: Sequence[str] | None = None,
+    x_title: str | None = None,
+    y_title: str | None = None,
+    title: str = "",
+    *,
+    subtitle: str | None = None,
+    shape_title: str | None = None,
+    extra_tooltip: Sequence[str] = (),
+    zero: bool = False,
+    interactive: bool = True,
+) -> alt.LayerChart:
+    """Models as points coloured by family, optional shape category and per-family fitted lines.
+
+    ``lines`` has columns ``slope``, ``intercept`` and the family, named as in
+    ``frame`` or ``family`` (as :func:`~osl_helpers.compute.fit_family_lines` returns
+    them); each line spans its family's observed x-range. ``highlight``
+    names models to ring and label.
+    """
+    require_columns(frame, [x, y, family, model, shape, *extra_tooltip], "frame")
+    _require_numeric(frame, [x, y], "frame")
+    marked = _check_highlight(frame, model, highlight)
+    data = _slim(frame, [model, family, shape, x, y, *extra_tooltip]).dropna(subset=[x, y])
+    data[family] = _as_label(data[family])
+    if shape is not None:
+        data[shape] = _as_label(data[shape])
+    xt, yt = x_title or x, y_title or y
+    x_enc = alt.X(field=_field(x), type="quantitative", title=xt).scale(zero=zero)
+    y_enc = alt.Y(field=_field(y), type="quantitative", title=yt).scale(zero=zero)
+    tips = tooltips(data, [model, family, shape, x, y, *extra_tooltip], {x: xt, y: yt})
+    layers: list[alt.Chart] = []
+    if lines is not None:
+        layers.append(_family_lines(data, lines, x, family, x_enc, y_enc, yt))
+    layers.append(_point_layer(data, x_enc, y_enc, family, shape, shape_title, tips))
+    layers += _labels(data, model, x, marked, x_enc, y_enc, tips)
+    chart = _layer(layers, _title(title, subtitle)).properties(width=WIDTH, height=HEIGHT)
+    return chart.interactive() if interactive else chart
+
+
+def _family_lines(
+    data: pd.DataFrame,
+    lines: pd.DataFrame,
+    x: str,
+    family: str,
+    x_enc: alt.X,
+    y_enc: alt.Y,
+    y_title: str,
+) -> alt.Chart:
+    """Segments y = slope·x + intercept over each family's x-range."""
+    # fit_family_lines names the family column "family", whatever frame calls it.
+    named = family if family in lines.columns or "family" not in lines.columns else "family"
+    require_columns(lines, [named, "slope", "intercept"], "lines")
+    _require_numeric(lines, ["slope", "intercept"], "lines")
+    fits = lines.assign(**{family: lines[named].astype(str)})
+    span = data.groupby(family)[x].agg(["min", "max"])
+    unknown = [f for f in fits[family] if f not in span.index]
+    if unknown:
+        raise OSLInputError(f"lines names family(ies) with no points: {unknown}")
+    rows = []
+    for fam, slope, icpt in fits[[family, "slope", "intercept"]].itertuples(index=False):
+        for end in ("min", "max"):
+            xv = float(span.loc[fam, end])
+            rows.append(
+                {family: fam, x: xv, "fit": slope * xv + icpt, "slope": slope, "intercept": icpt}
+            )
+    seg = pd.DataFrame(rows)
+    chart: alt.Chart = (
+        alt.Chart(seg)
+        .mark_line(strokeWidth=1.5, opacity=0.8)
+        .encode(
+            x=x_enc,
+            y=alt.Y(field="fit", type="quantitative", title=y_title),
+            color=alt.Color(field=_field(family), type="nominal", scale=family_scale(data[family])),
+            detail=alt.Detail(field=_field(family), type="nominal"),
+            tooltip=tooltips(seg, [family, "slope", "intercept"]),
+        )
+    )
+    return chart
+
+
+def law_fit_chart(
+    points: pd.DataFrame,
+    curve: pd.DataFrame,
+    x_title: str,
+    y_title: str,
+    title: str = "",
+    cutoff: float | None = None,
+    *,
+    subtitle: str | None = None,
+    x: str = "P",
+    y: str = "y",
+    model: str = "Model",
+    family: str = "Model Family",
+    split: str = "split",
+    highlight: Sequence[str] | None = None,
+    cutoff_label: str = "cutoff",
+    interactive: bool = True,
+) -> alt.LayerChart:
+    """Observed points (shape = train/test split) with the fitted curve(s) of a scaling law.
+
+    ``points`` has columns ``model``, ``family``, ``x``, ``y``, ``split``.
+    ``curve`` has columns ``x`` (same name as in ``points``) and ``y_hat``;
+    optional ``lo`` and ``hi`` draw a band (e.g. a prediction interval), and an
+    optional ``curve`` column names several curves, drawn with distinct dashes.
+    ``cutoff`` draws a vertical rule (e.g. the training FLOPs cutoff). The default
+    names are the columns of :class:`~osl_helpers.experiments.TaskFit`'s ``points``
+    and ``curve`` (x = the capability P), so a fit's frames pass as they are.
+    """
+    require_columns(points, [model, family, x, y, split], "points")
+    require_columns(curve, [x, "y_hat"], "curve")
+    _require_numeric(points, [x, y], "points")
+    _require_numeric(curve, [x, "y_hat"], "curve")
+    has_band = {"lo", "hi"} <= set(curve.columns)
+    if ("lo" in curve.columns) != ("hi" in curve.columns):
+        raise OSLInputError("curve needs both 'lo' and 'hi' columns for a band, or neither")
+    marked = _check_highlight(points, model, highlight)
+    data = _slim(points, [model, family, split, x, y]).dropna(subset=[x, y])
+    data[family] = _as_label(data[family])
+    data[split] = _as_label(data[split])
+    splits = [s for s in ("train", "test") if s in set(data[split])]
+    splits += [s for s in _distinct(data[split]) if s not in splits]
+    x_enc = alt.X(field=_field(x), type="quantitative", title=x_title).scale(zero=False)
+    y_enc = alt.Y(field=_field(y), type="quantitative", title=y_title).scale(zero=False)
+    tips = tooltips(data, [model, family, split, x, y], {x: x_title, y: y_title})
+
+    band = ["lo", "hi"] if has_band else []
+    _require_numeric(curve, band, "curve")
+    cdata = _slim(curve, [x, "y_hat", *band, "curve" if "curve" in curve.columns else None])
+    if "curve" not in cdata:
+        cdata["curve"] = "fit"
+    cdata["curve"] = _as_label(cdata["curve"])
+    names = _distinct(cdata["curve"])
+    dashes = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3], [12, 4]]
+    ctips = tooltips(cdata, ["curve", x, "y_hat", *band], {x: x_title, "y_hat": "predicted"})
+    inks = ["#333333", *OKABE_ITO[:5]]
+    curve_colors = alt.Scale(domain=names, range=[inks[i % len(inks)] for i in range(len(names))])
+    stroke = alt.Stroke(field="curve", type="nominal", title="fit", scale=curve_colors)
+    cbase = alt.Chart(cdata).encode(x=x_enc, tooltip=ctips)
+    layers: list[alt.Chart] = []
+    if has_band:
+        # Bands stay neutral grey (one per curve) so the legend shows only dashes and points.
+        layers.append(
+            cbase.mark_area(opacity=0.18, color="#888888").encode(
+                y=alt.Y(field="lo", type="quantitative"),
+                y2=alt.Y2(field="hi"),
+                detail=alt.Detail(field="curve", type="nominal"),
+            )
+        )
+    layers.append(
+        cbase.mark_line(strokeWidth=2).encode(
+            y=alt.Y(field="y_hat", type="quantitative", title=y_title),
+            stroke=stroke,
+            strokeDash=alt.StrokeDash(
+                field="curve",
+                type="nominal",
+                title="fit",
+                scale=alt.Scale(
+                    domain=names, range=[dashes[i % len(dashes)] for i in range(len(names))]
+                ),
+            ),
+        )
+    )
+    if cutoff is not None:
+        cut = pd.DataFrame({"cutoff": [float(cutoff)], "label": [cutoff_label]})
+        rule = alt.Chart(cut).encode(
+            x=alt.X(field="cutoff", type="quantitative").scale(zero=False),
+            tooltip=[
+                alt.Tooltip(field="label", type="nominal", title="rule"),
+                alt.Tooltip(field="cutoff", type="quantitative", title=x_title, format=".4~g"),
+            ],
+        )
+        layers.append(rule.mark_rule(strokeDash=[4, 4], color="#555555"))
+        layers.append(
+            rule.mark_text(align="left", dx=4, baseline="top", color="#555555").encode(
+                y=alt.value(4), text=alt.Text(field="label", type="nominal")
+            )
+        )
+    layers.append(_point_layer(data, x_enc, y_enc, family, split, "split", tips, splits))
+    layers += _labels(data, model, x, marked, x_enc, y_enc, tips)
+    chart = _layer(layers, _title(title, subtitle)).properties(width=WIDTH, height=HEIGHT)
+    return chart.interactive() if interactive else chart
+
+
+def pred_vs_actual(
+    df: pd.DataFrame,
+    group: str | None = None,
+    title: str = "Predicted against observed",
+    *,
+    subtitle: str | None = None,
+    y: str = "y",
+    y_hat: str = "y_hat",
+    model: str = "Model",
+    family: str = "Model Family",
+    facet: bool = False,
+    columns: int = 3,
+    x_title: str = "predicted",
+    y_title: str = "observed",
+    highlight: Sequence[str] | None = None,
+) -> alt.LayerChart | alt.FacetChart:
+    """Observed ``y`` against predicted ``y_hat`` with the y = x diagonal.
+
+    ``group`` (e.g. train/test, or a method) sets the point shape and, with
+    ``facet=True``, one panel per group. Both axes share one range. The default
+    columns are those of :class:`~osl_helpers.experiments.TaskFit`'s ``points``.
+    """
+    require_columns(df, [model, family, y, y_hat, group], "df")
+    _require_numeric(df, [y, y_hat], "df")
+    if facet and group is None:
+        raise OSLInputError("facet=True needs a group column")
+    marked = _check_highlight(df, model, highlight)
+    data = _slim(df, [model, family, group, y, y_hat]).dropna(subset=[y, y_hat])
+    data[family] = _as_label(data[family])
+    if group is not None:
+        data[group] = _as_label(data[group])
+    both = data[[y, y_hat]].to_numpy(dtype=float)
+    lo, hi = (float(both.min()), float(both.max())) if both.size else (0.0, 1.0)
+    pad = 0.03 * (hi - lo or 1.0)
+    lims = [lo - pad, hi + pad]
+    # Every layer gets the same fixed scale, else the diagonal's default zero=True widens it.
+    scale = alt.Scale(domain=lims, nice=False, zero=False)
+    x_enc = alt.X(field=_field(y_hat), type="quantitative", title=x_title, scale=scale)
+    y_enc = alt.Y(field=_field(y), type="quantitative", title=y_title, scale=scale)
+    tips = tooltips(data, [model, family, group, y, y_hat], {y: y_title, y_hat: x_title})
+    points = _point_layer(data, x_enc, y_enc, family, group, group, tips)
+    # One diagonal per panel: aggregate to one row, then draw between constant ends.
+    diag = (
+        alt.Chart(data)
+        .transform_aggregate(n="count()")
+        .transform_calculate(d0=repr(lims[0]), d1=repr(lims[1]))
+        .mark_rule(strokeDash=[4, 4], color="#555555")
+        .encode(
+            x=alt.X(field="d0", type="quantitative", scale=scale),
+            y=alt.Y(field="d0", type="quantitative", scale=scale),
+            x2=alt.X2(field="d1"),
+            y2=alt.Y2(field="d1"),
+            tooltip=alt.value("y = x"),
+        )
+    )
+    if facet:
+        assert group is not None
+        ncol = max(1, min(columns, data[group].nunique()))
+        side = max(180, (WIDTH - 40) // ncol - 40)
+        facet_layers: list[alt.Chart] = [diag, points]
+        if marked:
+            # Faceting needs one data set for every layer: label via a filter, not a subset.
+            names = sorted(marked)
+            facet_layers.append(
+                alt.Chart(data)
+                .transform_filter(alt.FieldOneOfPredicate(field=_field(model), oneOf=names))
+                .mark_text(align="left", dx=6, dy=-6, fontSize=10)
+                .encode(x=x_enc, y=y_enc, text=alt.Text(field=_field(model), type="nominal"))
+            )
+        return (
+            _layer(facet_layers)
+            .properties(width=side, height=side)
+            .facet(
+                facet=alt.Facet(
+                    field=_field(group), type="nominal", title=group, sort=_distinct(data[group])
+                ),
+                columns=ncol,
+                title=_title(title, subtitle),
+            )
+        )
+    side = min(WIDTH, HEIGHT + 60)
+    return (
+        _layer(
+            [diag, points, *_labels(data, model, y_hat, marked, x_enc, y_enc, tips)],
+            _title(title, subtitle),
+        )
+        .properties(width=side, height=side)
+        .interactive()
+    )
