@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 from osl_helpers import (
     agents,
-    backtest,
     byo,
     capabilities,
     compute,
@@ -33,7 +32,6 @@ from osl_helpers import (
     law,
     leaderboard,
     outliers,
-    outoftime,
     recommended,
     selection,
     setups,
@@ -127,7 +125,6 @@ __all__ = [
     "ObservationalScalingLaw",
     "PCAImputer",
     "agents",
-    "backtest",
     "byo",
     "capabilities",
     "charts",
@@ -168,7 +165,6 @@ __all__ = [
     "mse",
     "normalize_target",
     "outliers",
-    "outoftime",
     "recommended",
     "reference_line",
     "rendering",
