@@ -9,7 +9,7 @@ corrects known errors in them), ``setups``
 ``capabilities`` (principal capabilities S, Eq. 5), ``law`` (Eq. 6),
 ``compute`` (Eqs. 1, 4, 7, 8), ``evaluation`` (splits and like-for-like
 comparisons), ``experiments`` (one setup end to end), ``selection`` (model
-subsets, Sec. 5), ``recommended`` (the authors' recommended subsets), ``charts`` (Altair builders) and ``rendering`` (offline
+subsets, Sec. 5), ``charts`` (Altair builders) and ``rendering`` (offline
 chart display in the book). ``uncertainty`` puts prediction intervals around a law
 (bootstrap and conformal); ``forecast`` applies them to your own scores, also from the
 command line: ``python -m osl_helpers forecast SCORES.csv --target COLUMN``.
@@ -32,10 +32,8 @@ from osl_helpers import (
     law,
     leaderboard,
     outliers,
-    recommended,
     selection,
     setups,
-    subset_study,
     subspace,
     synthetic,
     techniques,
@@ -165,7 +163,6 @@ __all__ = [
     "mse",
     "normalize_target",
     "outliers",
-    "recommended",
     "reference_line",
     "rendering",
     "selection",
@@ -175,7 +172,6 @@ __all__ = [
     "split_by_flops",
     "split_by_models",
     "split_by_top_fraction",
-    "subset_study",
     "subspace",
     "synthetic",
     "techniques",
