@@ -1,9 +1,9 @@
 """Benchmark: conformal calibration over the whole backtest, and one forecast from the command.
 
-1. :func:`osl_helpers.backtest.conformal_backtest` builds the split-conformal
+1. :func:`osl_helpers.chapters.did_it_hold.conformal_backtest` builds the split-conformal
    intervals (seven levels) of every cell of the rolling backtest (every
    compute-split target × cutoff × the eight predictors) from the earlier
-   cells' predictions. Timed separately: :func:`~osl_helpers.backtest.rolling_predictions`,
+   cells' predictions. Timed separately: :func:`~osl_helpers.chapters.did_it_hold.rolling_predictions`,
    the fits those predictions come from (the backtest's own plus the earlier
    cutoffs that calibrate its first cells). Goal: calibration ≤ 10 s.
 2. ``python -m osl_helpers forecast`` on a CSV of the paper's GSM8K-CoT scores
@@ -34,7 +34,7 @@ import numpy as np
 from bench_fit import write_section
 
 import osl_helpers as osl
-from osl_helpers import backtest
+from osl_helpers.chapters import did_it_hold as backtest
 
 START, END = "<!-- bench_conformal:start -->", "<!-- bench_conformal:end -->"
 

@@ -144,7 +144,7 @@ def write_section(text: str) -> None:
 
 def authors_run(repeats: int) -> tuple[str, bool]:
     """Time both searches with the authors' settings; count published picks reproduced."""
-    from osl_helpers import recommended as rec
+    from osl_helpers.chapters import selection as rec
 
     st = rec.AUTHORS_SETTINGS
     budgets = list(rec.AUTHORS_BUDGETS)

@@ -9,7 +9,7 @@ corrects known errors in them), ``setups``
 ``capabilities`` (principal capabilities S, Eq. 5), ``law`` (Eq. 6),
 ``compute`` (Eqs. 1, 4, 7, 8), ``evaluation`` (splits and like-for-like
 comparisons), ``experiments`` (one setup end to end), ``selection`` (model
-subsets, Sec. 5), ``recommended`` (the authors' recommended subsets), ``charts`` (Altair builders) and ``rendering`` (offline
+subsets, Sec. 5), ``charts`` (Altair builders) and ``rendering`` (offline
 chart display in the book). ``uncertainty`` puts prediction intervals around a law
 (bootstrap and conformal); ``forecast`` applies them to your own scores, also from the
 command line: ``python -m osl_helpers forecast SCORES.csv --target COLUMN``.
@@ -18,7 +18,6 @@ command line: ``python -m osl_helpers forecast SCORES.csv --target COLUMN``.
 from typing import TYPE_CHECKING, Any
 
 from osl_helpers import (
-    backtest,
     byo,
     capabilities,
     compute,
@@ -30,13 +29,9 @@ from osl_helpers import (
     experiments,
     imputation,
     law,
-    leaderboard,
     outliers,
-    outoftime,
-    recommended,
     selection,
     setups,
-    subset_study,
     subspace,
     synthetic,
     techniques,
@@ -125,7 +120,6 @@ __all__ = [
     "OSLWarning",
     "ObservationalScalingLaw",
     "PCAImputer",
-    "backtest",
     "byo",
     "capabilities",
     "charts",
@@ -151,7 +145,6 @@ __all__ = [
     "imputation",
     "join_on_model",
     "law",
-    "leaderboard",
     "load_agent_benchmarks",
     "load_base_benchmarks",
     "load_emergent",
@@ -166,8 +159,6 @@ __all__ = [
     "mse",
     "normalize_target",
     "outliers",
-    "outoftime",
-    "recommended",
     "reference_line",
     "rendering",
     "selection",
@@ -177,7 +168,6 @@ __all__ = [
     "split_by_flops",
     "split_by_models",
     "split_by_top_fraction",
-    "subset_study",
     "subspace",
     "synthetic",
     "techniques",

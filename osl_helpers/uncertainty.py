@@ -58,13 +58,11 @@ __all__ = [
     "bootstrap_law",
     "conformal_quantile",
     "coverage",
-    "coverage_study",
     "horizon_quantiles",
     "interval_frame",
     "interval_score",
     "logit_band",
     "logit_residual",
-    "pooled_coverage",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -240,65 +238,6 @@ def coverage(y_true: pd.Series, intervals: pd.DataFrame) -> float:
     iv = intervals.loc[y_true.index]
     inside = (y_true >= iv["lo"]) & (y_true <= iv["hi"])
     return float(inside.mean()) if len(inside) else float("nan")
-
-
-def coverage_study(
-    targets: Sequence[str],
-    cutoffs: Sequence[float] = (22.75, 23.0, 23.25),
-    levels: tuple[float, ...] = (0.8, 0.95),
-    n_boot: int = 200,
-    seed: int = 0,
-    out_of_time: bool = True,
-) -> pd.DataFrame:
-    """Empirical coverage of nominal prediction intervals on held-out models.
-
-    For every target, each backtest cutoff (log10 FLOPs; fit below, test above)
-    and, if ``out_of_time``, the paper → pre-registered split, the pipeline is
-    bootstrapped on the training models and the share of held-out truths inside
-    each nominal interval is recorded. Columns: target, split, level, n_test,
-    coverage. A calibrated interval covers about ``level`` of the truths.
-    """
-    from osl_helpers.outoftime import out_of_time_split
-    from osl_helpers.setups import load_task
-
-    rows = []
-    for i, key in enumerate(targets):
-        task = load_task(key)
-        splits: list[tuple[str, pd.Series, pd.Series]] = []
-        lf = task.frame["log10_flops"]
-        for cut in cutoffs:
-            splits.append((f"backtest {cut:g}", lf <= cut + 1e-9, lf > cut + 1e-9))
-        if out_of_time:
-            tr, te, frame = out_of_time_split(task.setup)
-            splits.append(("out of time", tr, te))
-        for j, (name, train, test) in enumerate(splits):
-            fr = frame if name == "out of time" else task.frame
-            if train.sum() < 10 or test.sum() < 3:
-                continue
-            X = fr[list(task.setup.benchmarks)]
-            res = bootstrap_law(
-                X[train], fr.loc[train, "y"], X[test], n_boot=n_boot,
-                seed=seed + 1000 * i + j, progress=False, **task.setup.law_kwargs(),
-            )  # fmt: skip
-            for level in levels:
-                rows.append(
-                    {
-                        "target": key,
-                        "split": name,
-                        "level": level,
-                        "n_test": int(test.sum()),
-                        "coverage": coverage(fr.loc[test, "y"], res.interval(level)),
-                    }
-                )
-    return pd.DataFrame(rows)
-
-
-def pooled_coverage(study: pd.DataFrame, by: str | None = None) -> pd.Series:
-    """Coverage pooled over held-out models (weighted by ``n_test``), per level (and ``by``)."""
-    keys = ["level"] if by is None else [by, "level"]
-    hits = (study["coverage"] * study["n_test"]).groupby([study[k] for k in keys]).sum()
-    total = study["n_test"].groupby([study[k] for k in keys]).sum()
-    return hits / total
 
 
 # --------------------------------------------------------------------------- conformal intervals

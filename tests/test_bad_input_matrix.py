@@ -29,6 +29,7 @@ import pytest
 import osl_helpers as osl
 from osl_helpers import _validation as v
 from osl_helpers import byo, compute, data, errata, evaluation, uncertainty
+from osl_helpers.chapters import did_it_hold as hold
 from osl_helpers.setups import TaskData
 
 BASE = "base_llm_benchmark_eval.csv"
@@ -582,9 +583,9 @@ CASES: list[Case] = [
            osl.OSLInputError, "grid_size must be an integer ≥ 2", FOUND),
     raises("make_synthetic with text noise", lambda e: osl.synthetic.make_synthetic(noise="0.1"),  # type: ignore[arg-type]
            osl.OSLInputError, "noise must be a number", FOUND),
-    raises("backtest.headline without its columns", lambda e: osl.backtest.headline(pd.DataFrame({"a": [1]})),
+    raises("backtest.headline without its columns", lambda e: hold.headline(pd.DataFrame({"a": [1]})),
            v.MissingColumnError, "missing column(s)", FOUND),
-    raises("out_of_time with an unknown setup", lambda e: osl.outoftime.out_of_time("nope"),
+    raises("out_of_time with an unknown setup", lambda e: hold.out_of_time("nope"),
            v.UnknownSetupError, "unknown setup 'nope'", FOUND),
     raises("join_on_model with text for a table", lambda e: osl.join_on_model(e.frame, "x"),  # type: ignore[arg-type]
            osl.OSLInputError, "must be a DataFrame", FOUND),

@@ -184,11 +184,6 @@ def test_subsets_partition_all_models() -> None:
     assert set.union(*parts) == set(osl.load_base_benchmarks("all")["Model"])
 
 
-def test_paper_subset_has_the_21_families() -> None:
-    fams = set(osl.load_base_benchmarks("paper")["Model Family"])
-    assert fams == set(data.PAPER_FAMILIES)
-
-
 def test_derived_columns() -> None:
     df = osl.load_base_benchmarks("all")
     llama = df.set_index("Model").loc["meta-llama/Llama-2-7b-hf"]

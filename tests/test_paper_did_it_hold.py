@@ -12,6 +12,7 @@ import pytest
 
 import osl_helpers as osl
 from osl_helpers._validation import NotEnoughModelsError
+from osl_helpers.chapters import did_it_hold as hold
 
 OOT_TARGETS = [
     "gsm8k_naive", "gsm8k_cot", "gsm8k_cot_sc", "word_unscramble", "persian_qa",
@@ -21,7 +22,7 @@ OOT_TARGETS = [
 
 @pytest.fixture(scope="module")
 def oot() -> dict[str, osl.evaluation.Comparison]:
-    return {k: osl.outoftime.out_of_time(k, "preregistered") for k in OOT_TARGETS}
+    return {k: hold.out_of_time(k, "preregistered") for k in OOT_TARGETS}
 
 
 @pytest.fixture(scope="module")
@@ -54,13 +55,13 @@ def test_math_level5_out_of_time_is_lost_without_gsm8k(oot, oot_wide) -> None:
     assert miss["Model"] == "meta-llama/Meta-Llama-3.1-70B" and miss["y_hat"] > miss["y"]
     # With GSM8K among the inputs the capability law is level with log FLOPs.
     with_gsm8k = osl.PAPER_SETUPS["math_hard"].with_(benchmarks=tuple(osl.BENCHMARKS))
-    m8 = osl.outoftime.out_of_time(with_gsm8k).table.set_index("predictor")["test_mse"]
+    m8 = hold.out_of_time(with_gsm8k).table.set_index("predictor")["test_mse"]
     assert m8["3 PCs"] == pytest.approx(m8["log_flops"], rel=0.05)
 
 
 def test_backtest_headline() -> None:
-    bt = osl.backtest.rolling_backtest()
-    head = osl.backtest.headline(bt)
+    bt = hold.rolling_backtest()
+    head = hold.headline(bt)
     assert head["cells"] >= 100
     assert 0.7 < head["share_pcs_better"] < 0.9  # "in 79% of cells"
     assert 2.0 < head["geomean_ratio"] < 3.0  # "a geometric-mean ratio of 2.3"
@@ -76,12 +77,12 @@ def test_backtest_headline() -> None:
 @pytest.mark.slow
 def test_bootstrap_prediction_intervals_under_cover() -> None:
     # The chapter's study: every out-of-time target, 100 refits per split.
-    study = osl.uncertainty.coverage_study(OOT_TARGETS, n_boot=100, seed=0)
-    pooled = osl.uncertainty.pooled_coverage(study)
+    study = hold.coverage_study(OOT_TARGETS, n_boot=100, seed=0)
+    pooled = hold.pooled_coverage(study)
     # "too narrow": below nominal, but far from useless.
     assert 0.6 < pooled.loc[0.8] < 0.8
     assert 0.8 < pooled.loc[0.95] < 0.95
-    by_split = osl.uncertainty.pooled_coverage(study, by="split")
+    by_split = hold.pooled_coverage(study, by="split")
     # "... and not uniformly so": about nominal at the lowest cutoff, far below at the highest.
     assert by_split.loc[("backtest 22.75", 0.8)] == pytest.approx(0.8, abs=0.05)
     assert by_split.loc[("backtest 22.75", 0.95)] >= 0.92
@@ -107,7 +108,7 @@ def test_confidence_intervals_are_narrower_on_gsm8k_cot() -> None:
 
 def test_out_of_family_test_on_leaderboard_tasks() -> None:
     tasks = ["bbh", "gpqa", "math_hard", "mmlu_pro", "ifeval", "musr"]
-    ext = {k: osl.outoftime.out_of_time(k, "extended") for k in tasks}
+    ext = {k: hold.out_of_time(k, "extended") for k in tasks}
     table = osl.evaluation.stack_tables(ext)
     assert (table.groupby("target")["n_test"].nunique() == 1).all()
     wins = osl.evaluation.win_rate(table, "3 PCs", "log_flops")
@@ -121,7 +122,7 @@ def test_out_of_family_test_on_leaderboard_tasks() -> None:
     assert float(np.max(table["test_mse"])) < 0.005  # "every predictor's error is small"
     # No downstream post-training results exist for these models: a named error, not a table.
     with pytest.raises(NotEnoughModelsError, match="0 test models"):
-        osl.outoftime.out_of_time("gsm8k_cot", "extended")
+        hold.out_of_time("gsm8k_cot", "extended")
 
 
 # --------------------------------------------------------------------------- calibrated intervals
@@ -130,21 +131,21 @@ def test_out_of_family_test_on_leaderboard_tasks() -> None:
 @pytest.fixture(scope="module")
 def intervals() -> dict[str, float]:
     """The chapter's interval headline (the bootstrap only where the chapter's prose reads it)."""
-    cells = osl.backtest.rolling_backtest()
-    preds = osl.backtest.rolling_predictions()
-    conf = osl.backtest.conformal_backtest(preds, cells, levels=(0.5, 0.8, 0.95))
-    later_conf = osl.backtest.later_model_intervals(
+    cells = hold.rolling_backtest()
+    preds = hold.rolling_predictions()
+    conf = hold.conformal_backtest(preds, cells, levels=(0.5, 0.8, 0.95))
+    later_conf = hold.later_model_intervals(
         OOT_TARGETS, levels=(0.5, 0.8, 0.95), methods=("conformal",)
     )
-    later_boot = osl.backtest.later_model_intervals(
+    later_boot = hold.later_model_intervals(
         OOT_TARGETS, predictors=(3,), levels=(0.5, 0.8, 0.95), methods=("bootstrap",),
         n_boot=100, seed=0,
     )  # fmt: skip
-    head = osl.backtest.interval_headline([conf, later_conf, later_boot])
-    by_target = osl.backtest.interval_summary(conf, by=("target", "level"))
+    head = hold.interval_headline([conf, later_conf, later_boot])
+    by_target = hold.interval_summary(conf, by=("target", "level"))
     at80 = by_target[by_target["level"] == 0.8]
     worst = at80.nsmallest(3, "coverage")
-    mean_width = osl.backtest.interval_summary(conf).set_index("level").loc[0.8, "width"]
+    mean_width = hold.interval_summary(conf).set_index("level").loc[0.8, "width"]
     return {**head, "worst_narrower": float((worst["width"] < mean_width).all())}
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 import osl_helpers as osl
+from osl_helpers.chapters import leaderboard as lb
 
 REFERENCE = json.loads((Path(__file__).parent / "data" / "authors_parity.json").read_text())
 FOUR = ["3 PCs", "log_flops", "log_params", "mean_benchmark"]
@@ -23,7 +24,7 @@ FOUR = ["3 PCs", "log_flops", "log_params", "mean_benchmark"]
 
 @pytest.fixture(scope="module")
 def compared() -> pd.DataFrame:
-    table, _ = osl.leaderboard.compare_tasks()
+    table, _ = lb.compare_tasks()
     return table
 
 
@@ -34,10 +35,10 @@ def results(compared: pd.DataFrame) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def diag() -> pd.DataFrame:
-    return osl.leaderboard.diagnostics()
+    return lb.diagnostics()
 
 
-@pytest.mark.parametrize("task", osl.leaderboard.TASKS)
+@pytest.mark.parametrize("task", lb.TASKS)
 def test_capabilities_beat_flops_on_every_task(results: pd.DataFrame, task: str) -> None:
     # "Three principal capabilities beat log FLOPs on 6 of the 6 tasks."
     assert results.loc[task, "3 PCs"] < results.loc[task, "log_flops"]
@@ -57,8 +58,8 @@ def test_which_predictor_wins_where(results: pd.DataFrame) -> None:
 
 
 def test_the_books_numbers_beside_the_authors(compared: pd.DataFrame) -> None:
-    side = osl.leaderboard.authors_comparison(compared, REFERENCE)
-    assert list(side.index) == list(osl.leaderboard.TASKS)
+    side = lb.authors_comparison(compared, REFERENCE)
+    assert list(side.index) == list(lb.TASKS)
     # Same test models for the log-FLOPs law: the same error, to within 0.1%.
     assert np.allclose(side["book_flops"], side["authors_flops"], rtol=1e-3)
     # The authors' PC law is also scored on the two models without FLOPs.
@@ -67,8 +68,8 @@ def test_the_books_numbers_beside_the_authors(compared: pd.DataFrame) -> None:
     assert set(side["pcs_only"]) == {"Qwen1.5-110B, Jamba-v0.1"}
     # "On their test sets too the capability law beats log FLOPs on 6 of the 6 tasks."
     assert (side["authors_pcs"] < side["authors_flops"]).all()
-    assert side.loc[list(osl.leaderboard.AUTHORS_TASKS), "published"].all()
-    assert not side.drop(list(osl.leaderboard.AUTHORS_TASKS))["published"].any()
+    assert side.loc[list(lb.AUTHORS_TASKS), "published"].all()
+    assert not side.drop(list(lb.AUTHORS_TASKS))["published"].any()
 
 
 @pytest.mark.parametrize("task", ["bbh", "gpqa", "math_hard"])
@@ -116,7 +117,7 @@ def test_math_level5_extrapolates_with_the_plain_sigmoid_not_the_free_floor(
     diag: pd.DataFrame,
 ) -> None:
     plain = diag.loc["math_hard"]
-    floor = osl.leaderboard.diagnostics(["math_hard"], link="h_sigmoid").loc["math_hard"]
+    floor = lb.diagnostics(["math_hard"], link="h_sigmoid").loc["math_hard"]
     # The floor fits the training models a little better and extrapolates far worse.
     assert floor["train_r2"] > plain["train_r2"]
     assert plain["test_skill"] > 0.4 and floor["test_skill"] < 0.2
@@ -140,7 +141,7 @@ def test_mmlu_carries_the_largest_weight() -> None:
 
 
 def test_later_cutoffs_give_the_hard_tasks_spread() -> None:
-    table = osl.leaderboard.setup_table()
+    table = lb.setup_table()
     for task in ("gpqa", "math_hard"):
         assert table.loc[task, "train_spread"] > table.loc[task, "spread_at_llama2_7b"]
     assert table.loc["math_hard", "spread_at_llama2_7b"] < 0.01
@@ -158,7 +159,7 @@ def test_cutoffs_follow_the_authors() -> None:
 
 def test_the_extra_test_models_move_the_pc_error_both_ways(compared: pd.DataFrame) -> None:
     # "With the extra models the authors' error is higher on some tasks and lower on others."
-    side = osl.leaderboard.authors_comparison(compared, REFERENCE)
+    side = lb.authors_comparison(compared, REFERENCE)
     assert (side["authors_pcs"] > side["book_pcs"]).any()
     assert (side["authors_pcs"] < side["book_pcs"]).any()
 

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 import osl_helpers as osl
+from osl_helpers.chapters import leaderboard as lb
 from osl_helpers.chapters import open_llm_leaderboard as oll
 
 
@@ -52,7 +53,7 @@ def both(v1: pd.DataFrame, v2: pd.DataFrame) -> pd.DataFrame:
 def v12(both: pd.DataFrame) -> dict[str, float]:
     table, comps = oll.v1_to_v2(both)
     here = oll.v1_to_v2_diagnostics(both, comps)
-    return oll.v1_v2_numbers(table, here, osl.leaderboard.diagnostics())
+    return oll.v1_v2_numbers(table, here, lb.diagnostics())
 
 
 @pytest.fixture(scope="module")

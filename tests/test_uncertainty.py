@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 
 import osl_helpers as osl
-from osl_helpers.backtest import headline, rolling_backtest
 from osl_helpers.synthetic import make_synthetic
 from osl_helpers.uncertainty import bootstrap_law, coverage, interval_frame
 
@@ -73,51 +72,6 @@ def test_bootstrap_rejects_bad_input(task) -> None:
         bootstrap_law(task.X_train, task.y_train, task.X, n_boot=5)
     with pytest.raises(ValueError, match="level"):
         bootstrap_law(task.X_train, task.y_train, task.X, n_boot=20, seed=0).interval(1.5)
-
-
-def test_backtest_identical_test_sets_and_headline() -> None:
-    table = rolling_backtest(
-        targets=["gsm8k_cot", "word_unscramble"], cutoffs=[22.5, 23.0],
-        predictors=(1, 3, "log_flops"),
-    )  # fmt: skip
-    per_cell = table.groupby(["target", "cutoff"])["n_test"].nunique()
-    assert (per_cell == 1).all()
-    assert set(table["predictor"]) == {"1 PC", "3 PCs", "log_flops"}
-    h = headline(table)
-    assert h["cells"] == 4
-    assert 0 <= h["share_pcs_better"] <= 1
-    # Later cutoffs train on more models.
-    n = table[table["predictor"] == "3 PCs"].set_index(["target", "cutoff"])["n_train"]
-    assert n.loc[("gsm8k_cot", 23.0)] > n.loc[("gsm8k_cot", 22.5)]
-
-
-def test_backtest_skips_cells_without_enough_models() -> None:
-    table = rolling_backtest(targets=["gsm8k_cot"], cutoffs=[20.0], predictors=(1, "log_flops"))
-    assert table.empty
-    assert table.attrs["skipped"] and table.attrs["skipped"][0][0] == "gsm8k_cot"
-
-
-def test_frozen_space_reconstructs_later_models() -> None:
-    from osl_helpers.outoftime import reconstruction_error
-
-    err = reconstruction_error(n_components=3, test_subset="preregistered")
-    med = err.groupby("subset")["rmse"].median()
-    assert set(err["subset"]) == {"paper", "preregistered"}
-    assert (err["subset"] == "preregistered").sum() == 20
-    # Later models are reconstructed almost as well as the models the space was fitted on.
-    assert med["preregistered"] < 1.5 * med["paper"]
-
-
-def test_out_of_time_uses_one_test_set_of_later_models() -> None:
-    from osl_helpers.outoftime import out_of_time
-
-    comp = out_of_time("gsm8k_cot", "preregistered")
-    assert comp.table["n_test"].nunique() == 1
-    tested = set(comp.predictions.loc[comp.predictions["split"] == "test", "Model"])
-    assert tested <= set(osl.PREREGISTERED_MODELS)
-    trained = set(comp.predictions.loc[comp.predictions["split"] == "train", "Model"])
-    assert trained <= set(osl.load_base_benchmarks("paper")["Model"])
-    assert any("Qwen2" in m for m in comp.dropped["Model"])  # unknown FLOPs: reported
 
 
 # --------------------------------------------------------------------------- conformal intervals

@@ -60,6 +60,7 @@ __all__ = [
     "low_rank_numbers",
     "monthly_cutoffs",
     "out_of_time_losses",
+    "out_of_time_lost_cells",
     "out_of_time_numbers",
     "outlier_numbers",
     "outlier_view",
@@ -69,6 +70,7 @@ __all__ = [
     "rolling_out_of_time",
     "shift_numbers",
     "shift_summary",
+    "skill_with_gsm8k",
     "tasks",
     "top_outliers",
     "type_counts",
@@ -536,6 +538,12 @@ def out_of_time_losses(
     return out.reset_index().sort_values(["target", "cutoff"]).reset_index(drop=True)
 
 
+def out_of_time_lost_cells(table: pd.DataFrame, baseline: str = "log_params") -> str:
+    """The cells of :func:`out_of_time_losses` in words, e.g. "MUSR at the July 2024 cutoff"."""
+    lost = out_of_time_losses(table, baseline)
+    return "; ".join(f"{r.target} at the {r.cutoff:%B %Y} cutoff" for r in lost.itertuples())
+
+
 # --------------------------------------------------------------------------- 4. v1 → v2
 
 
@@ -598,7 +606,7 @@ def v1_to_v2(
 def v1_to_v2_diagnostics(
     frame: pd.DataFrame, comps: dict[str, Comparison], pcs: str = "3 PCs"
 ) -> pd.DataFrame:
-    """The leaderboard chapter's diagnostics (:func:`osl_helpers.leaderboard.diagnostics`).
+    """The leaderboard chapter's diagnostics (:func:`osl_helpers.chapters.leaderboard.diagnostics`).
 
     Per target: ``chance``, ``spread`` (standard deviation of the rescaled
     score), ``train_r2`` and ``test_skill`` (1 − test MSE / variance of the test
@@ -630,6 +638,16 @@ def v1_to_v2_diagnostics(
     return pd.DataFrame(rows).set_index("target")
 
 
+def skill_with_gsm8k(frame: pd.DataFrame, task: str = "math_hard") -> float:
+    """Held-out skill of the 3-PC law on ``task`` with all six v1 tasks as inputs, GSM8K included.
+
+    As :func:`v1_to_v2` and :func:`v1_to_v2_diagnostics`, with the paper's names of
+    :data:`V1_TO_PAPER` as benchmarks.
+    """
+    _, comps = v1_to_v2(frame, predictors=(3,), benchmarks=list(V1_TO_PAPER.values()))
+    return float(v1_to_v2_diagnostics(frame, comps)["test_skill"][task])
+
+
 def diagnostics_long(
     here: pd.DataFrame, chapter10: pd.DataFrame, labels: tuple[str, str]
 ) -> pd.DataFrame:
@@ -652,7 +670,7 @@ def v1_v2_numbers(
     table: pd.DataFrame, here: pd.DataFrame, chapter10: pd.DataFrame
 ) -> dict[str, float]:
     """The numbers section 4 quotes: sizes, MSEs and diagnostics beside the leaderboard
-    chapter's (``chapter10``: :func:`osl_helpers.leaderboard.diagnostics`).
+    chapter's (``chapter10``: :func:`osl_helpers.chapters.leaderboard.diagnostics`).
 
     ``n_ch10`` counts the models that chapter fits and tests on (known training
     FLOPs), ``size_ratio`` the models fitted and tested here over that number,

@@ -42,7 +42,7 @@ def reliability_chart(
     """Reliability diagram: nominal ``level`` (x) against empirical ``coverage`` (y).
 
     ``summary`` has one row per method, split and level (e.g.
-    :func:`osl_helpers.backtest.interval_summary`); ``lo``/``hi`` bound each
+    :func:`osl_helpers.chapters.did_it_hold.interval_summary`); ``lo``/``hi`` bound each
     coverage (a binomial interval) and are drawn as error bars. Each method
     has its own colour, point shape and dash, so the chart reads without
     colour; the dotted diagonal is perfect calibration (points below it

@@ -256,6 +256,9 @@ def test_out_of_time_losses_lists_the_cells_lost() -> None:
     nums = oll.out_of_time_numbers(table, baselines=("log_params",))
     assert (nums["won_log_params"], nums["lost_log_params"]) == (2, 2)
     assert nums["worst_log_params"] == pytest.approx(0.9)
+    assert oll.out_of_time_lost_cells(table, "log_params") == (
+        "A at the August 2024 cutoff; B at the July 2024 cutoff"
+    )
 
 
 # --------------------------------------------------------------------------- 4. v1 → v2
@@ -278,6 +281,8 @@ def test_v1_to_v2_on_shared_models(v1: pd.DataFrame, v2: pd.DataFrame) -> None:
     ]  # fmt: skip
     long = oll.diagnostics_long(diag, diag, ("a", "b"))
     assert len(long) == 2 * 4 * len(diag) and set(long["models"]) == {"a", "b"}
+    # With GSM8K among the inputs: one more benchmark, the same kind of number.
+    assert np.isfinite(oll.skill_with_gsm8k(both, "gpqa"))
 
 
 # --------------------------------------------------------------------------- 5. outliers

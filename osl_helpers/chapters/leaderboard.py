@@ -13,6 +13,7 @@ and :func:`diagnostics` measures why a task is or is not predictable.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -25,16 +26,22 @@ from osl_helpers.evaluation import (
     Split,
     compare_predictors,
     stack_tables,
+    win_rate,
 )
 from osl_helpers.experiments import fit_task
-from osl_helpers.setups import PAPER_SETUPS, load_task
+from osl_helpers.setups import BBH_CHANCE, BBH_SUBTASK_CHANCE, PAPER_SETUPS, load_task
 
 __all__ = [
     "AUTHORS_TASKS",
     "TASKS",
     "authors_comparison",
+    "authors_numbers",
     "compare_tasks",
+    "comparison_numbers",
+    "diagnostic_numbers",
     "diagnostics",
+    "mse_table",
+    "setup_numbers",
     "setup_table",
 ]
 
@@ -186,3 +193,103 @@ def diagnostics(tasks: Sequence[str] = TASKS, **changes: object) -> pd.DataFrame
             }
         )
     return pd.DataFrame(rows).set_index("target")
+
+
+# ------------------------------------------------------------------ the numbers the chapter quotes
+
+#: Short names of the four predictors the chapter quotes, as in its glue names.
+_SHORT = {"3 PCs": "pc", "log_flops": "flops", "log_params": "params", "mean_benchmark": "mean"}
+
+#: Short names of the diagnostics the chapter quotes.
+_DIAGNOSTICS = {
+    "train_r2": "r2", "test_skill": "skill", "corr_mmlu": "corr", "spread": "spread",
+    "test_bias": "bias",
+}  # fmt: skip
+
+
+def setup_numbers(setup: pd.DataFrame) -> dict[str, Any]:
+    """The chance floors and what the cutoffs leave to learn, from :func:`setup_table`.
+
+    ``bbh_chance`` (and as a fraction ``bbh_chance_frac``) over ``bbh_subtasks``
+    subtasks, ``gpqa_below``: GPQA models below chance; ``{task}_spread_cut`` and
+    ``{task}_spread_llama``: the spread of y below the cutoff and at Llama-2-7B.
+    """
+    out: dict[str, Any] = {
+        "bbh_chance": float(setup["chance"].loc["bbh"]),
+        "bbh_chance_frac": str(Fraction(BBH_CHANCE).limit_denominator(1000)),
+        "bbh_subtasks": len(BBH_SUBTASK_CHANCE),
+        "gpqa_below": int(setup["n_below_chance"].loc["gpqa"]),
+    }
+    for key in ("gpqa", "math_hard"):
+        out[f"{key}_spread_cut"] = float(setup["train_spread"].loc[key])
+        out[f"{key}_spread_llama"] = float(setup["spread_at_llama2_7b"].loc[key])
+    return out
+
+
+def mse_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Held-out MSE of :func:`compare_tasks`, one row per task and one column per predictor."""
+    return table.pivot(index="target", columns="predictor", values="test_mse")
+
+
+def comparison_numbers(table: pd.DataFrame) -> dict[str, Any]:
+    """Which predictor wins each task of :func:`compare_tasks`.
+
+    ``lb_wins`` of ``lb_tasks``: tasks where 3 PCs beat log FLOPs; ``lb_pc_best``:
+    tasks where 3 PCs are best of the four quoted predictors, ``lb_other_best``
+    the others; ``{task}_{pc,flops,params,mean}``: test MSEs; ``{task}_ratio``:
+    MSE of log FLOPs over that of 3 PCs.
+    """
+    wins = win_rate(table, "3 PCs", "log_flops")
+    wide = mse_table(table)
+    best = wide[list(_SHORT)].idxmin(axis=1)
+    others = best[best != "3 PCs"]
+    out: dict[str, Any] = {
+        "lb_wins": int(wins["wins"]),
+        "lb_tasks": int(wins["cells"]),
+        "lb_pc_best": int((best == "3 PCs").sum()),
+        "lb_other_best": ", ".join(f"{t} ({p})" for t, p in others.items()) or "none",
+    }
+    for key in TASKS:
+        for col, name in _SHORT.items():
+            out[f"{key}_{name}"] = float(wide[col].loc[key])
+        out[f"{key}_ratio"] = float(wide["log_flops"].loc[key] / wide["3 PCs"].loc[key])
+    return out
+
+
+def authors_numbers(side: pd.DataFrame) -> dict[str, Any]:
+    """:func:`authors_comparison` in numbers.
+
+    ``flops_dev_pct``: largest relative deviation (percent) of the book's log-FLOPs
+    MSE from the authors'; ``pcs_only``: the models only the authors' 3-PC test
+    set holds, ``n_pcs_only`` how many at most; ``auth_pc_wins``: tasks where
+    the authors' 3 PCs beat their log FLOPs.
+    """
+    flops_dev = (side["book_flops"] / side["authors_flops"] - 1.0).abs().max()
+    only = sorted(set().union(*side["pcs_only"].str.split(", ")))
+    return {
+        "flops_dev_pct": 100 * float(flops_dev),
+        "pcs_only": " and ".join(only),
+        "n_pcs_only": int((side["authors_n_test_pcs"] - side["n_test"]).max()),
+        "auth_pc_wins": int((side["authors_pcs"] < side["authors_flops"]).sum()),
+    }
+
+
+def diagnostic_numbers(diag: pd.DataFrame, table: pd.DataFrame) -> dict[str, float]:
+    """:func:`diagnostics` in numbers, and MATH Level 5 with the free floor h of Eq. 6.
+
+    ``{task}_{r2,skill,corr,spread,bias}``; ``ifeval_best_skill``: 1 − (the
+    lowest IFEval test MSE of any predictor in ``table``) / the variance of its
+    test targets; ``math_hard_{r2,skill,bias}_floor``: MATH Level 5 refitted
+    with ``link="h_sigmoid"``.
+    """
+    out = {
+        f"{key}_{name}": float(diag[col].loc[key])
+        for key in TASKS
+        for col, name in _DIAGNOSTICS.items()
+    }
+    best_ifeval = float(mse_table(table).min(axis=1).loc["ifeval"])
+    out["ifeval_best_skill"] = 1 - best_ifeval / float(diag["test_var"].loc["ifeval"])
+    floor = diagnostics(["math_hard"], link="h_sigmoid")
+    for col in ("train_r2", "test_skill", "test_bias"):
+        out[f"math_hard_{_DIAGNOSTICS[col]}_floor"] = float(floor[col].loc["math_hard"])
+    return out

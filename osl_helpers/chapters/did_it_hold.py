@@ -1,19 +1,28 @@
-"""Rolling-cutoff backtests: would the law have predicted the models that came next?
+"""Did it hold? The law tested on the models that came after it, chapter "did it hold".
 
-For each target and each FLOPs cutoff in a sequence, every predictor is fitted
-on the models at or below the cutoff and scored on the models above it, on one
-identical test set per (target, cutoff) cell (:func:`~osl_helpers.evaluation.compare_predictors`).
+Out-of-time tests freeze everything on the paper's models and predict the models
+that came later. The paper was written with 77 base models (May 2024). The
+authors' tables also hold 20 models released afterwards (``"preregistered"``)
+and 51 of other families (``"extended"``). Here every step — imputation, the
+capability PCA of Eq. 5 and the laws of Eq. 6 — is fitted on the paper's models
+only, and then applied unchanged to the later ones (:func:`out_of_time`).
+
+Rolling-cutoff backtests ask the same question at many moments: for each target
+and each FLOPs cutoff in a sequence, every predictor is fitted on the models at
+or below the cutoff and scored on the models above it, on one identical test set
+per (target, cutoff) cell (:func:`~osl_helpers.evaluation.compare_predictors`).
 The result is one tidy table; :func:`headline` summarises how often, and by how
 much, principal capabilities beat training compute.
 
-The same backtest measures prediction intervals. :func:`rolling_predictions`
-keeps every cell's predictions (on a grid that starts below the backtest's
-first cutoff, so that early cells have a past to calibrate on);
-:func:`conformal_backtest` builds the split-conformal intervals of
-:class:`~osl_helpers.uncertainty.ConformalLaw` for each backtest cell from the
-residuals of *earlier* cells only, :func:`bootstrap_backtest` the pipeline
-bootstrap's on the same models; :func:`later_model_intervals` does both on
-the models released after the paper. :func:`interval_summary` scores them
+The same backtest measures prediction intervals. :func:`coverage_study` records
+how often the pipeline bootstrap's nominal intervals cover held-out models.
+:func:`rolling_predictions` keeps every cell's predictions (on a grid that
+starts below the backtest's first cutoff, so that early cells have a past to
+calibrate on); :func:`conformal_backtest` builds the split-conformal intervals
+of :class:`~osl_helpers.uncertainty.ConformalLaw` for each backtest cell from
+the residuals of *earlier* cells only, :func:`bootstrap_backtest` the pipeline
+bootstrap's on the same models; :func:`later_model_intervals` does both on the
+models released after the paper. :func:`interval_summary` scores them
 (coverage with a Wilson interval, width, interval score) and
 :func:`interval_headline` returns the numbers a chapter quotes.
 """
@@ -30,22 +39,28 @@ import pandas as pd
 from numpy.typing import NDArray
 from sklearn.base import clone
 
+from osl_helpers import data
 from osl_helpers._validation import NotEnoughModelsError, OSLInputError, require_columns
+from osl_helpers.capabilities import CapabilityPCA
 from osl_helpers.evaluation import (
     Comparison,
     Predictor,
     ScalarSigmoidLaw,
+    Split,
     _predictor_name,
     _scalar_input,
     compare_predictors,
     split_by_flops,
+    win_rate,
 )
 from osl_helpers.law import ObservationalScalingLaw
-from osl_helpers.setups import PAPER_SETUPS, TaskData, TaskSetup, load_task
+from osl_helpers.setups import PAPER_SETUPS, TaskData, TaskSetup, load_task, resolve_setup
 from osl_helpers.uncertainty import (
     LOGIT_EPS,
+    BootstrapResult,
     ConformalLaw,
     bootstrap_law,
+    coverage,
     horizon_quantiles,
     interval_score,
     logit_band,
@@ -55,18 +70,115 @@ from osl_helpers.uncertainty import (
 __all__ = [
     "DEFAULT_PREDICTORS",
     "FLOPS_TARGETS",
+    "LEADERBOARD_TARGETS",
     "LEVELS",
+    "TARGETS",
+    "backtest_numbers",
+    "band_frame",
+    "band_numbers",
     "bootstrap_backtest",
     "conformal_backtest",
+    "coverage_numbers",
+    "coverage_study",
+    "extended_numbers",
     "goal_verdict",
     "headline",
     "interval_headline",
+    "interval_numbers",
     "interval_summary",
     "later_model_intervals",
+    "math_numbers",
+    "mse_table",
+    "out_of_time",
+    "out_of_time_numbers",
+    "out_of_time_split",
+    "pooled_coverage",
+    "reconstruction_error",
+    "reconstruction_numbers",
     "rolling_backtest",
     "rolling_predictions",
     "wilson_interval",
+    "worst_covered",
 ]
+
+
+# ----------------------------------------------------------------------------- out of time
+
+
+def reconstruction_error(
+    n_components: int = 3,
+    test_subset: data.Subset = "preregistered",
+    benchmarks: Sequence[str] = tuple(data.BENCHMARKS),
+) -> pd.DataFrame:
+    """How well the frozen K-dimensional capability space reconstructs new models' scores.
+
+    PCA (with imputation) is fitted on the paper's 77 models; each model's
+    observed scores are projected to S and mapped back (μ + Sγ, Eq. 5).
+    Returns one row per model: ``Model``, ``Model Family``, ``subset``
+    ("paper" in-sample or the test subset) and ``rmse`` over its observed cells.
+    """
+    cols = list(benchmarks)
+    # Only names and benchmark scores are used, none of the corrected compute columns.
+    paper = data.base_table("paper")[0].set_index("Model", drop=False)
+    other = data.base_table(test_subset)[0].set_index("Model", drop=False)
+    pca = CapabilityPCA(n_components=n_components).fit(paper[cols])
+    rows = []
+    for name, frame in (("paper", paper), (test_subset, other)):
+        X = frame[cols]
+        recon = pca.inverse_transform(pca.transform(X))
+        err = (X - recon.to_numpy()).pow(2)
+        rmse = np.sqrt(err.mean(axis=1, skipna=True))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "Model": frame["Model"].to_numpy(),
+                    "Model Family": frame["Model Family"].to_numpy(),
+                    "subset": name,
+                    "rmse": rmse.to_numpy(),
+                }
+            )
+        )
+    return pd.concat(rows, ignore_index=True)
+
+
+def out_of_time_split(
+    setup: TaskSetup, test_subset: data.Subset = "preregistered"
+) -> tuple[pd.Series, pd.Series, pd.DataFrame]:
+    """Masks (train = paper models, test = ``test_subset``) over the setup's frame of all models."""
+    setup = resolve_setup(setup)
+    frame = load_task(setup.with_(subset="all")).frame
+    paper_models = set(data.base_table("paper")[0]["Model"])
+    test_models = set(data.base_table(test_subset)[0]["Model"])
+    return frame["Model"].isin(paper_models), frame["Model"].isin(test_models), frame
+
+
+def out_of_time(
+    setup: TaskSetup | str,
+    test_subset: data.Subset = "preregistered",
+    predictors: Sequence[Predictor] = (3, "log_flops", "log_params"),
+) -> Comparison:
+    """Fit on the paper's models that have the target; predict ``test_subset``'s models.
+
+    Every predictor is fitted with the setup's law on the same paper models
+    and scored on one identical set of later models (those with every
+    predictor's input; the rest are reported in ``.dropped``). No compute
+    cutoff is used: time is the split.
+    """
+    setup = resolve_setup(setup)
+    train, test, frame = out_of_time_split(setup, test_subset)
+    excluded = ~(train | test)
+    reason = pd.Series("", index=frame.index, dtype=object).mask(excluded, "other subset")
+    split = Split(
+        train.astype(bool), test.astype(bool), excluded.astype(bool),
+        f"paper models → {test_subset}", reason,
+    )  # fmt: skip
+    return compare_predictors(
+        frame, "y", setup.benchmarks, split, predictors,
+        link=setup.link, loss=setup.loss, huber_delta=setup.huber_delta,
+    )  # fmt: skip
+
+
+# ------------------------------------------------------------------------ rolling backtest
 
 DEFAULT_PREDICTORS: tuple[Predictor, ...] = (
     1, 2, 3, 4, 5, "log_flops", "log_params", "mean_benchmark",
@@ -380,7 +492,7 @@ def later_model_intervals(
     """Intervals for the models released after the paper (the 20 ``preregistered``).
 
     Every law is fitted on the paper's models only (as in
-    :func:`~osl_helpers.outoftime.out_of_time`, so the test models are
+    :func:`out_of_time`, so the test models are
     identical across predictors). The conformal intervals are calibrated on
     a rolling origin over the paper's models in log10 FLOPs (``conformal``:
     options of :class:`~osl_helpers.uncertainty.ConformalLaw`); the bootstrap
@@ -388,8 +500,6 @@ def later_model_intervals(
     or both. ``split`` is "later models"; ``horizon`` is the decades of
     compute beyond the largest paper model (0 for all of them today).
     """
-    from osl_helpers.outoftime import out_of_time_split
-
     unknown = sorted(set(methods) - {"conformal", "bootstrap"})
     if unknown or not methods:
         raise OSLInputError(f"methods must be 'conformal' and/or 'bootstrap'; got {list(methods)}")
@@ -608,3 +718,259 @@ def goal_verdict(
             "missed at " + " and ".join(f"{lv}% ({miss:+.1f} points)" for lv, miss in missed)
         )
     return "; ".join(parts)
+
+
+# --------------------------------------------------------- coverage of bootstrap intervals
+
+
+def coverage_study(
+    targets: Sequence[str],
+    cutoffs: Sequence[float] = (22.75, 23.0, 23.25),
+    levels: tuple[float, ...] = (0.8, 0.95),
+    n_boot: int = 200,
+    seed: int = 0,
+    out_of_time: bool = True,
+) -> pd.DataFrame:
+    """Empirical coverage of nominal prediction intervals on held-out models.
+
+    For every target, each backtest cutoff (log10 FLOPs; fit below, test above)
+    and, if ``out_of_time``, the paper → pre-registered split, the pipeline is
+    bootstrapped on the training models and the share of held-out truths inside
+    each nominal interval is recorded. Columns: target, split, level, n_test,
+    coverage. A calibrated interval covers about ``level`` of the truths.
+    """
+    rows = []
+    for i, key in enumerate(targets):
+        task = load_task(key)
+        splits: list[tuple[str, pd.Series, pd.Series]] = []
+        lf = task.frame["log10_flops"]
+        for cut in cutoffs:
+            splits.append((f"backtest {cut:g}", lf <= cut + 1e-9, lf > cut + 1e-9))
+        if out_of_time:
+            tr, te, frame = out_of_time_split(task.setup)
+            splits.append(("out of time", tr, te))
+        for j, (name, train, test) in enumerate(splits):
+            fr = frame if name == "out of time" else task.frame
+            if train.sum() < 10 or test.sum() < 3:
+                continue
+            X = fr[list(task.setup.benchmarks)]
+            res = bootstrap_law(
+                X[train], fr.loc[train, "y"], X[test], n_boot=n_boot,
+                seed=seed + 1000 * i + j, progress=False, **task.setup.law_kwargs(),
+            )  # fmt: skip
+            for level in levels:
+                rows.append(
+                    {
+                        "target": key,
+                        "split": name,
+                        "level": level,
+                        "n_test": int(test.sum()),
+                        "coverage": coverage(fr.loc[test, "y"], res.interval(level)),
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def pooled_coverage(study: pd.DataFrame, by: str | None = None) -> pd.Series:
+    """Coverage pooled over held-out models (weighted by ``n_test``), per level (and ``by``)."""
+    keys = ["level"] if by is None else [by, "level"]
+    hits = (study["coverage"] * study["n_test"]).groupby([study[k] for k in keys]).sum()
+    total = study["n_test"].groupby([study[k] for k in keys]).sum()
+    return hits / total
+
+
+# ------------------------------------------------------------------ the numbers the chapter quotes
+
+#: The targets of the out-of-time test and the coverage studies: post-training, emergent
+#: and leaderboard-v2 tasks.
+TARGETS: tuple[str, ...] = (
+    "gsm8k_naive", "gsm8k_cot", "gsm8k_cot_sc", "word_unscramble", "persian_qa",
+    "bbh", "gpqa", "math_hard", "mmlu_pro", "ifeval", "musr",
+)  # fmt: skip
+
+#: The leaderboard-v2 tasks, the only targets the ``extended`` models have.
+LEADERBOARD_TARGETS: tuple[str, ...] = ("bbh", "gpqa", "math_hard", "mmlu_pro", "ifeval", "musr")
+
+
+def mse_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Test MSE of a stacked comparison table, one row per target and one column per predictor."""
+    require_columns(table, ["target", "predictor", "test_mse"], "table")
+    return table.pivot(index="target", columns="predictor", values="test_mse")
+
+
+def reconstruction_numbers(recon: pd.DataFrame, recon_ext: pd.DataFrame) -> dict[str, float]:
+    """Median per-model RMSE of μ + Sγ (Eq. 5) in the frozen space: paper, pre-registered, extended.
+
+    ``recon`` and ``recon_ext``: :func:`reconstruction_error` with the
+    pre-registered and the extended models as test subset.
+    """
+    rmse = recon.groupby("subset")["rmse"].median()
+    rmse_ext = recon_ext.groupby("subset")["rmse"].median()
+    return {
+        "recon_paper": float(rmse["paper"]),
+        "recon_prereg": float(rmse["preregistered"]),
+        "recon_ext": float(rmse_ext["extended"]),
+    }
+
+
+def out_of_time_numbers(table: pd.DataFrame) -> dict[str, Any]:
+    """Wins of 3 PCs over log FLOPs out of time, and the test MSEs of IFEval and MATH Level 5.
+
+    ``table``: the stacked :func:`out_of_time` comparisons (column ``target``).
+    Keys ``oot_*``: the targets, wins, losses (3 PCs no better than log FLOPs),
+    median number of test models and ``oot_{ifeval,math}_{pc,flops,params}``.
+    """
+    wins = win_rate(table, "3 PCs", "log_flops")
+    wide = mse_table(table)
+    losses = wide.index[wide["3 PCs"] >= wide["log_flops"]].tolist()
+    out: dict[str, Any] = {
+        "oot_losses": ", ".join(losses) or "none",
+        "oot_targets": int(wins["cells"]),
+        "oot_wins": int(wins["wins"]),
+        "oot_n_test": int(table["n_test"].median()),
+    }
+    for key, name in (("ifeval", "ifeval"), ("math_hard", "math")):
+        for col, short in (("3 PCs", "pc"), ("log_flops", "flops"), ("log_params", "params")):
+            out[f"oot_{name}_{short}"] = float(wide[col].loc[key])
+    return out
+
+
+def math_numbers(comparison: Comparison) -> dict[str, Any]:
+    """MATH Level 5 out of time: its largest miss, and the test with GSM8K among the inputs.
+
+    ``comparison``: :func:`out_of_time` of ``math_hard``. The miss is the later
+    model with the largest |Ê − E| of the 3-PC law; ``oot_math8_*`` refit the
+    setup with all of :data:`~osl_helpers.data.BENCHMARKS` (GSM8K included).
+    """
+    preds = comparison.predictions
+    pcs = preds[(preds["split"] == "test") & (preds["predictor"] == "3 PCs")]
+    miss = pcs.loc[[(pcs["y_hat"] - pcs["y"]).abs().idxmax()]].iloc[0]
+    with_gsm8k = PAPER_SETUPS["math_hard"].with_(benchmarks=tuple(data.BENCHMARKS))
+    m8 = out_of_time(with_gsm8k).table.set_index("predictor")["test_mse"]
+    return {
+        "oot_math_miss": data.short_name(miss["Model"]),
+        "oot_math_miss_pred": float(miss["y_hat"]),
+        "oot_math_miss_obs": float(miss["y"]),
+        "oot_math8_pc": float(m8["3 PCs"]),
+        "oot_math8_flops": float(m8["log_flops"]),
+    }
+
+
+def extended_numbers(table: pd.DataFrame) -> dict[str, Any]:
+    """Wins of 3 PCs over log FLOPs on the ``extended`` models, and the median model sizes.
+
+    ``table``: the stacked :func:`out_of_time` comparisons with ``extended`` as test subset.
+    """
+    wins = win_rate(table, "3 PCs", "log_flops")
+    sizes = {
+        s: data.load_base_benchmarks(s)["Model Size (B)"].median()
+        for s in ("extended", "preregistered")
+    }
+    return {
+        "ext_wins": int(wins["wins"]),
+        "ext_targets": int(wins["cells"]),
+        "ext_n_test": int(table["n_test"].median()),
+        "ext_size": float(sizes["extended"]),
+        "prereg_size": float(sizes["preregistered"]),
+    }
+
+
+def backtest_numbers(table: pd.DataFrame) -> dict[str, Any]:
+    """The rolling backtest in numbers: :func:`headline` of 3 PCs against log FLOPs and more.
+
+    ``bt_best``: the predictor of lowest median test MSE; ``bt_params_worst``:
+    the share (percent) of cells where log parameters are worst; ``bt_best_k``:
+    for each number of principal components, the targets where it is best.
+    """
+    head = headline(table, pcs="3 PCs", compute="log_flops")
+    summary = table.groupby("predictor")["test_mse"].median().sort_values()
+    worst = table.loc[table.groupby(["target", "cutoff"])["test_mse"].idxmax(), "predictor"]
+    pcs_only = table[table["predictor"].str.contains("PC")]
+    by_pcs = pcs_only.groupby(["target", "predictor"])["test_mse"].median().unstack()
+    best_k = by_pcs.idxmin(axis=1)
+    by_k = best_k.groupby(best_k).apply(lambda s: ", ".join(s.index))
+    return {
+        "bt_cells": int(head["cells"]),
+        "bt_share": 100 * head["share_pcs_better"],
+        "bt_ratio": head["geomean_ratio"],
+        "bt_median_ratio": head["median_ratio"],
+        "bt_best": summary.index[0],
+        "bt_params_worst": 100 * float((worst == "log_params").mean()),
+        "bt_best_k": "; ".join(f"{k} for {targets}" for k, targets in by_k.items()),
+    }
+
+
+def coverage_numbers(study: pd.DataFrame) -> dict[str, Any]:
+    """Pooled coverage (percent) of the bootstrap's 80% and 95% intervals in :func:`coverage_study`.
+
+    ``cov80``/``cov95``: all splits; ``*_oot``: the out-of-time split;
+    ``*_first``/``*_last``: the lowest and highest backtest cutoff
+    (``cov_first_cut``, ``cov_last_cut``); ``cov_n``: held-out models counted.
+    """
+    pooled = pooled_coverage(study)
+    by_split = pooled_coverage(study, by="split")
+    out: dict[str, Any] = {
+        "cov80": 100 * float(pooled.loc[0.8]),
+        "cov95": 100 * float(pooled.loc[0.95]),
+        "cov80_oot": 100 * float(by_split.loc[("out of time", 0.8)]),
+        "cov95_oot": 100 * float(by_split.loc[("out of time", 0.95)]),
+        "cov_n": int(study.drop_duplicates(["target", "split"])["n_test"].sum()),
+    }
+    backtests = sorted(s for s in study["split"].unique() if s.startswith("backtest"))
+    for name, split in (("first", backtests[0]), ("last", backtests[-1])):
+        out[f"cov_{name}_cut"] = split.removeprefix("backtest ")
+        for level in (0.8, 0.95):
+            out[f"cov{round(100 * level)}_{name}"] = 100 * float(by_split.loc[(split, level)])
+    return out
+
+
+def band_numbers(y_test: pd.Series, boot: BootstrapResult, level: float = 0.8) -> dict[str, float]:
+    """Coverage (percent) of the test models by one bootstrap's prediction and confidence bands.
+
+    ``gsm_width_ratio``: mean width of the confidence interval of Ê over that
+    of the prediction interval, on the test models.
+    """
+    pred, conf = boot.interval(level), boot.interval(level, kind="confidence")
+    width = {
+        n: (iv["hi"] - iv["lo"]).loc[y_test.index].mean() for n, iv in (("p", pred), ("c", conf))
+    }
+    return {
+        "gsm_cov_pred": 100 * coverage(y_test, pred),
+        "gsm_cov_conf": 100 * coverage(y_test, conf),
+        "gsm_width_ratio": float(width["c"] / width["p"]),
+    }
+
+
+def band_frame(points: pd.DataFrame, boot: BootstrapResult, level: float = 0.8) -> pd.DataFrame:
+    """A bootstrap prediction band along a fit's x axis, for :func:`~osl_helpers.charts.law_fit_chart`.
+
+    ``points``: a fit's points (``Model``, ``f_equiv_log10_flops``); columns of
+    the result: those two, ``lo``, ``hi`` and ``y_hat`` (the median), sorted by x.
+    """
+    iv = boot.interval(level).rename(columns={"median": "y_hat"})
+    band = points[["Model", "f_equiv_log10_flops"]].join(iv, on="Model")
+    return band.sort_values("f_equiv_log10_flops")
+
+
+def interval_numbers(
+    intervals: Sequence[pd.DataFrame], law: str = "3 PCs", n_boot: int = 100
+) -> dict[str, Any]:
+    """:func:`interval_headline` with the keys prefixed ``iv_``, the verdicts and the sharper method.
+
+    ``iv_verdict_{later,backtest}``: :func:`goal_verdict`;
+    ``iv_{later,backtest}_sharper``: the method of lower 80% interval score.
+    """
+    ivh = interval_headline(intervals, law=law)
+    out: dict[str, Any] = {f"iv_{key}": value for key, value in ivh.items()}
+    out["iv_n_boot"] = n_boot
+    for split in ("later", "backtest"):
+        out[f"iv_verdict_{split}"] = goal_verdict(ivh, split)
+        lower = ivh[f"conformal_{split}_80_score"] < ivh[f"bootstrap_{split}_80_score"]
+        out[f"iv_{split}_sharper"] = "conformal" if lower else "bootstrap"
+    return out
+
+
+def worst_covered(intervals: pd.DataFrame, level: float = 0.8, n: int = 3) -> pd.DataFrame:
+    """The ``n`` targets whose intervals at ``level`` cover the fewest test models."""
+    by_target = interval_summary(intervals, by=("target", "level"))
+    return by_target[by_target["level"] == level].nsmallest(n, "coverage")

@@ -1,4 +1,4 @@
-"""The interval study of the backtest: conformal vs bootstrap on the same models, and its chart."""
+"""Unit tests of the chapter "did it hold" helpers: out of time, the backtest and its intervals."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import osl_helpers as osl
-from osl_helpers import backtest as bt
+from osl_helpers.chapters import did_it_hold as bt
 from osl_helpers.uncertainty import ConformalLaw
 
 PREDICTORS = (3, "log_flops")
@@ -176,3 +176,149 @@ def test_reliability_chart_draws_both_methods_with_error_bars() -> None:
     assert isinstance(single, alt.LayerChart)
     with pytest.raises(ValueError, match="coverage_lo"):
         osl.charts.reliability_chart(summary.drop(columns="coverage_lo"))
+
+
+def test_backtest_identical_test_sets_and_headline() -> None:
+    table = bt.rolling_backtest(
+        targets=["gsm8k_cot", "word_unscramble"], cutoffs=[22.5, 23.0],
+        predictors=(1, 3, "log_flops"),
+    )  # fmt: skip
+    per_cell = table.groupby(["target", "cutoff"])["n_test"].nunique()
+    assert (per_cell == 1).all()
+    assert set(table["predictor"]) == {"1 PC", "3 PCs", "log_flops"}
+    h = bt.headline(table)
+    assert h["cells"] == 4
+    assert 0 <= h["share_pcs_better"] <= 1
+    # Later cutoffs train on more models.
+    n = table[table["predictor"] == "3 PCs"].set_index(["target", "cutoff"])["n_train"]
+    assert n.loc[("gsm8k_cot", 23.0)] > n.loc[("gsm8k_cot", 22.5)]
+
+
+def test_backtest_skips_cells_without_enough_models() -> None:
+    table = bt.rolling_backtest(targets=["gsm8k_cot"], cutoffs=[20.0], predictors=(1, "log_flops"))
+    assert table.empty
+    assert table.attrs["skipped"] and table.attrs["skipped"][0][0] == "gsm8k_cot"
+
+
+def test_frozen_space_reconstructs_later_models() -> None:
+    err = bt.reconstruction_error(n_components=3, test_subset="preregistered")
+    med = err.groupby("subset")["rmse"].median()
+    assert set(err["subset"]) == {"paper", "preregistered"}
+    assert (err["subset"] == "preregistered").sum() == 20
+    # Later models are reconstructed almost as well as the models the space was fitted on.
+    assert med["preregistered"] < 1.5 * med["paper"]
+
+
+def test_out_of_time_uses_one_test_set_of_later_models() -> None:
+    comp = bt.out_of_time("gsm8k_cot", "preregistered")
+    assert comp.table["n_test"].nunique() == 1
+    tested = set(comp.predictions.loc[comp.predictions["split"] == "test", "Model"])
+    assert tested <= set(osl.PREREGISTERED_MODELS)
+    trained = set(comp.predictions.loc[comp.predictions["split"] == "train", "Model"])
+    assert trained <= set(osl.load_base_benchmarks("paper")["Model"])
+    assert any("Qwen2" in m for m in comp.dropped["Model"])  # unknown FLOPs: reported
+
+
+# --------------------------------------------------------------------------- quoted numbers
+
+
+def _comparison_table() -> pd.DataFrame:
+    mse = {
+        "gsm8k_cot": {"3 PCs": 0.01, "log_flops": 0.03, "log_params": 0.05},
+        "ifeval": {"3 PCs": 0.020, "log_flops": 0.019, "log_params": 0.015},
+        "math_hard": {"3 PCs": 0.04, "log_flops": 0.02, "log_params": 0.03},
+    }
+    return pd.DataFrame(
+        [
+            {"target": t, "predictor": p, "test_mse": v, "n_test": n}
+            for (t, row), n in zip(mse.items(), (12, 15, 15), strict=True)
+            for p, v in row.items()
+        ]
+    )
+
+
+def test_out_of_time_numbers_name_wins_losses_and_errors() -> None:
+    table = _comparison_table()
+    wide = bt.mse_table(table)
+    assert wide.loc["ifeval", "log_params"] == 0.015
+    nums = bt.out_of_time_numbers(table)
+    assert (nums["oot_targets"], nums["oot_wins"], nums["oot_n_test"]) == (3, 1, 15)
+    assert nums["oot_losses"] == "ifeval, math_hard"
+    assert nums["oot_math_pc"] == 0.04 and nums["oot_ifeval_params"] == 0.015
+    assert isinstance(nums["oot_wins"], int) and isinstance(nums["oot_math_flops"], float)
+
+
+def test_reconstruction_numbers_take_medians_per_subset() -> None:
+    recon = pd.DataFrame(
+        {"subset": ["paper"] * 3 + ["preregistered"] * 2, "rmse": [1.0, 2.0, 9.0, 3.0, 5.0]}
+    )
+    ext = pd.DataFrame({"subset": ["paper", "extended"], "rmse": [1.0, 7.0]})
+    assert bt.reconstruction_numbers(recon, ext) == {
+        "recon_paper": 2.0, "recon_prereg": 4.0, "recon_ext": 7.0,
+    }  # fmt: skip
+
+
+def test_backtest_numbers_on_a_toy_backtest() -> None:
+    mse = {  # (target, cutoff) → MSE of 1 PC, 3 PCs, log_flops, log_params
+        ("a", 22.0): (0.02, 0.01, 0.03, 0.04),
+        ("a", 23.0): (0.03, 0.02, 0.01, 0.05),
+        ("b", 22.0): (0.01, 0.015, 0.04, 0.03),
+    }
+    names = ("1 PC", "3 PCs", "log_flops", "log_params")
+    table = pd.DataFrame(
+        [
+            {"target": t, "cutoff": c, "predictor": p, "test_mse": v}
+            for (t, c), row in mse.items()
+            for p, v in zip(names, row, strict=True)
+        ]
+    )
+    nums = bt.backtest_numbers(table)
+    assert nums["bt_cells"] == 3 and nums["bt_share"] == pytest.approx(200 / 3)
+    assert nums["bt_best"] == "3 PCs"
+    assert nums["bt_params_worst"] == pytest.approx(200 / 3)
+    assert nums["bt_best_k"] == "1 PC for b; 3 PCs for a"
+
+
+def test_coverage_numbers_pool_by_test_models() -> None:
+    rows = []
+    for split, n, cov in (("backtest 22.75", 10, 0.5), ("backtest 23.25", 30, 0.9),
+                          ("out of time", 20, 0.7)):  # fmt: skip
+        for level in (0.8, 0.95):
+            rows.append({"target": "t", "split": split, "level": level, "n_test": n,
+                         "coverage": cov})  # fmt: skip
+    nums = bt.coverage_numbers(pd.DataFrame(rows))
+    assert nums["cov80"] == pytest.approx(100 * (5 + 27 + 14) / 60)
+    assert nums["cov80_oot"] == pytest.approx(70.0)
+    assert (nums["cov_first_cut"], nums["cov_last_cut"]) == ("22.75", "23.25")
+    assert nums["cov95_first"] == pytest.approx(50.0) and nums["cov_n"] == 60
+
+
+def _boot() -> osl.uncertainty.BootstrapResult:
+    draws = np.tile(np.linspace(0.1, 0.9, 11)[:, None], (1, 3))
+    index = pd.Index(["m0", "m1", "m2"], name="Model")
+    return osl.uncertainty.BootstrapResult(index, draws, draws * 1.0, 0, 0)
+
+
+def test_band_numbers_and_frame_from_one_bootstrap() -> None:
+    boot = _boot()
+    y = pd.Series([0.5, 0.95, 0.15], index=["m0", "m1", "m2"])
+    nums = bt.band_numbers(y, boot)
+    assert nums["gsm_cov_pred"] == pytest.approx(100 / 3)  # only 0.5 in [0.18, 0.82]
+    assert nums["gsm_width_ratio"] == pytest.approx(1.0)  # the same draws with no noise
+    points = pd.DataFrame({"Model": ["m2", "m0", "m1"], "f_equiv_log10_flops": [3.0, 1.0, 2.0]})
+    band = bt.band_frame(points, boot)
+    assert list(band["Model"]) == ["m0", "m1", "m2"]
+    assert {"lo", "hi", "y_hat"} <= set(band.columns)
+
+
+def test_interval_numbers_and_worst_covered_on_a_toy_table() -> None:
+    toy = _toy()
+    nums = bt.interval_numbers(
+        [toy[toy["method"] == "conformal"], toy[toy["method"] != "conformal"]]
+    )
+    assert nums["iv_conformal_later_80_cov"] == pytest.approx(75.0)
+    assert nums["iv_verdict_later"] == "met at 80%; missed at 95% (-20.0 points)"
+    assert nums["iv_n_boot"] == 100
+    assert nums["iv_later_sharper"] in ("conformal", "bootstrap")
+    worst = bt.worst_covered(toy[toy["method"] == "bootstrap"], level=0.8, n=1)
+    assert list(worst["target"]) == ["t"] and worst["coverage"].iloc[0] == pytest.approx(0.25)

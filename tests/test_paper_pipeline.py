@@ -1,0 +1,21 @@
+"""Claims of the chapter "pipeline": the tables and the models the book works with (Sec. 3.1)."""
+
+from __future__ import annotations
+
+import osl_helpers as osl
+from osl_helpers import data
+from osl_helpers.chapters import pipeline
+
+
+def test_the_paper_has_77_models_of_21_families_and_20_came_later() -> None:
+    nums = pipeline.size_numbers(osl.data.subset_summary())
+    assert nums == {"n_paper": 77, "n_paper_families": 21, "n_prereg": 20, "n_all": 148}
+
+
+def test_paper_subset_has_the_21_families() -> None:
+    fams = set(osl.load_base_benchmarks("paper")["Model Family"])
+    assert fams == set(data.PAPER_FAMILIES)
+
+
+def test_nine_pinned_tables() -> None:
+    assert len(osl.data.registry()) == 9
