@@ -25,7 +25,6 @@ from osl_helpers import (
     compute,
     data,
     efficiency,
-    emergence,
     errata,
     evaluation,
     experiments,
@@ -40,7 +39,6 @@ from osl_helpers import (
     subset_study,
     subspace,
     synthetic,
-    techniques,
     uncertainty,
 )
 from osl_helpers._validation import OSLError, OSLInputError, OSLWarning
@@ -136,7 +134,6 @@ __all__ = [
     "compute_multiplier",
     "data",
     "efficiency",
-    "emergence",
     "enable_offline_charts",
     "errata",
     "evaluation",
@@ -182,7 +179,6 @@ __all__ = [
     "subset_study",
     "subspace",
     "synthetic",
-    "techniques",
     "training_flops",
     "uncertainty",
 ]

@@ -9,7 +9,7 @@ from osl_helpers.charts import (
     emergence,
     lowrank,
     open_llm_leaderboard,
-    techniques,
+    post_training,
 )
 from osl_helpers.charts.core import (
     HEIGHT,
@@ -62,13 +62,13 @@ __all__ = [
     "lowrank",
     "metric_heatmap",
     "open_llm_leaderboard",
+    "post_training",
     "pred_vs_actual",
     "range_chart",
     "reliability_chart",
     "require_columns",
     "scree",
     "shape_scale",
-    "techniques",
     "tooltips",
     "weights_bar",
 ]

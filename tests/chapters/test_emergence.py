@@ -1,4 +1,4 @@
-"""osl_helpers.emergence and its chart builders: like-for-like comparison, sweep, helpers."""
+"""osl_helpers.chapters.emergence and its chart builders: like-for-like comparison, sweep, helpers."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import osl_helpers as osl
-from osl_helpers import emergence as em
 from osl_helpers._validation import OSLInputError
+from osl_helpers.chapters import emergence as em
 from osl_helpers.charts import emergence as emc
 from osl_helpers.law import sigmoid
 

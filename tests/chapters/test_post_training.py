@@ -1,4 +1,4 @@
-"""Unit tests of osl_helpers.techniques and its chart builder (several laws on one compute axis)."""
+"""Unit tests of osl_helpers.chapters.post_training and its chart builder (several laws on one compute axis)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 import osl_helpers as osl
-from osl_helpers import techniques as tq
 from osl_helpers._validation import OSLInputError
-from osl_helpers.charts import techniques as tqc
+from osl_helpers.chapters import post_training as tq
+from osl_helpers.charts import post_training as tqc
 
 KEYS = list(tq.TECHNIQUES)
 
