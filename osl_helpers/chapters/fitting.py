@@ -163,7 +163,7 @@ def predictor_labels(k: int) -> dict[str, str]:
 def comparison_numbers(table: pd.DataFrame, k: int) -> dict[str, float | int]:
     """Test MSE of the K-PC law and of the law in log compute, their ratio and the test size.
 
-    ``table`` is :attr:`Comparison.table <osl_helpers.evaluation.Comparison>`
+    ``table`` is the ``table`` of a :class:`~osl_helpers.evaluation.Comparison`,
     indexed by predictor.
     """
     test_mse = table["test_mse"]
