@@ -23,7 +23,6 @@ from osl_helpers import (
     compute,
     data,
     efficiency,
-    emergence,
     errata,
     evaluation,
     experiments,
@@ -34,7 +33,6 @@ from osl_helpers import (
     setups,
     subspace,
     synthetic,
-    techniques,
     uncertainty,
 )
 from osl_helpers._validation import OSLError, OSLInputError, OSLWarning
@@ -128,7 +126,6 @@ __all__ = [
     "compute_multiplier",
     "data",
     "efficiency",
-    "emergence",
     "enable_offline_charts",
     "errata",
     "evaluation",
@@ -170,7 +167,6 @@ __all__ = [
     "split_by_top_fraction",
     "subspace",
     "synthetic",
-    "techniques",
     "training_flops",
     "uncertainty",
 ]

@@ -27,6 +27,7 @@ import pandas as pd
 import pytest
 
 import osl_helpers as osl
+import osl_helpers.chapters.emergence
 from osl_helpers import _validation as v
 from osl_helpers import byo, compute, data, errata, evaluation, uncertainty
 from osl_helpers.chapters import did_it_hold as hold
@@ -539,7 +540,7 @@ CASES: list[Case] = [
            v.MissingColumnError, "missing column(s) ['MMLU']", FOUND),
     raises("uncounted_compute with text", lambda e: osl.outliers.uncounted_compute("2", 1e22, 7e9),  # type: ignore[arg-type]
            osl.OSLInputError, "multiplier must be a number", FOUND),
-    raises("transition_width with text", lambda e: osl.emergence.transition_width("1"),  # type: ignore[arg-type]
+    raises("transition_width with text", lambda e: osl.chapters.emergence.transition_width("1"),  # type: ignore[arg-type]
            osl.OSLInputError, "slope must be a number", FOUND),
     raises("f_equivalent_log10_flops with a text slope",
            lambda e: osl.f_equivalent_log10_flops(1.0, "1", 0.0),  # type: ignore[arg-type]

@@ -19,7 +19,7 @@ import pytest
 from scipy.optimize import minimize
 
 import osl_helpers as osl
-from osl_helpers import emergence as em
+from osl_helpers.chapters import emergence as em
 
 
 @pytest.fixture(scope="module")

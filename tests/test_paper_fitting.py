@@ -183,14 +183,6 @@ def test_pc_law_beats_log_flops_on_one_test_set(comparison: osl.evaluation.Compa
         assert t.loc[k, "test_mse"] < t.loc["log_flops", "test_mse"]
 
 
-def test_fit_task_and_compare_predictors_agree(
-    fit: TaskFit, comparison: osl.evaluation.Comparison
-) -> None:
-    t = comparison.table.set_index("predictor")
-    assert fit.test_mse == pytest.approx(t.loc["3 PCs", "test_mse"], rel=1e-9)
-    assert fit.test_mse < 0.01
-
-
 def test_compute_law_underpredicts_qwen(comparison: osl.evaluation.Comparison) -> None:
     p = comparison.predictions
     p = p[(p["split"] == "test") & p["Model Family"].isin(["Qwen", "Qwen1.5"])]

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import osl_helpers as osl
-from osl_helpers import techniques as tq
+from osl_helpers.chapters import post_training as tq
 
 KEYS = list(tq.TECHNIQUES)
 

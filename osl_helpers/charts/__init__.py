@@ -12,7 +12,7 @@ from osl_helpers.charts import (
     emergence,
     lowrank,
     open_llm_leaderboard,
-    techniques,
+    post_training,
 )
 from osl_helpers.charts.did_it_hold import reliability_chart
 from osl_helpers.charts.lines import line_with_band, range_chart
@@ -59,13 +59,13 @@ __all__ = [
     "lowrank",
     "metric_heatmap",
     "open_llm_leaderboard",
+    "post_training",
     "pred_vs_actual",
     "range_chart",
     "reliability_chart",
     "require_columns",
     "scree",
     "shape_scale",
-    "techniques",
     "tooltips",
     "weights_bar",
 ]

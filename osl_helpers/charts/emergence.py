@@ -17,6 +17,7 @@ import altair as alt
 import pandas as pd
 
 from osl_helpers._validation import OSLInputError
+from osl_helpers.chapters.emergence import PREDICTORS, EmergenceComparison
 from osl_helpers.charts.scatter import law_fit_chart
 from osl_helpers.charts.style import (
     HEIGHT,
@@ -27,7 +28,6 @@ from osl_helpers.charts.style import (
     shape_scale,
     tooltips,
 )
-from osl_helpers.emergence import PREDICTORS, EmergenceComparison
 
 __all__ = ["comparison_panels", "family_paths", "predictor_panels", "sweep_chart"]
 
@@ -127,7 +127,7 @@ def comparison_panels(
     y_title: str = "normalised accuracy",
     highlight: Sequence[str] | None = None,
 ) -> alt.HConcatChart:
-    """The three panels of :func:`predictor_panels` for an :func:`~osl_helpers.emergence.compare_emergence` result.
+    """The three panels of :func:`predictor_panels` for an :func:`~osl_helpers.chapters.emergence.compare_emergence` result.
 
     Each panel is titled with its predictor and its test MSE on the shared test
     set; the training FLOPs panel marks the cutoff.

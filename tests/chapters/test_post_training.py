@@ -1,4 +1,4 @@
-"""Unit tests of osl_helpers.techniques and its chart builder (several laws on one compute axis)."""
+"""Unit tests of osl_helpers.chapters.post_training and its chart builder (several laws on one compute axis)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 import osl_helpers as osl
-from osl_helpers import techniques as tq
 from osl_helpers._validation import OSLInputError
-from osl_helpers.charts import techniques as tqc
+from osl_helpers.chapters import post_training as tq
+from osl_helpers.charts import post_training as tqc
 
 KEYS = list(tq.TECHNIQUES)
 
@@ -325,3 +325,104 @@ def test_label_spreading() -> None:
     out = tqc._spread(pd.Series([0.80, 0.79, 0.30]), 0.05)
     assert out[2] == pytest.approx(0.30)
     assert out[1] == pytest.approx(0.79) and out[0] == pytest.approx(0.84)
+
+
+# --------------------------------------------------------------------------- numbers of the chapter
+
+
+def test_split_table_and_numbers(tasks: dict[str, osl.setups.TaskData]) -> None:
+    table = tq.split_table(tasks)
+    assert list(table.index) == KEYS
+    assert list(table.columns[:5]) == ["target", "benchmarks", "law", "loss", "split"]
+    n = tq.split_numbers(tasks)
+    cot = tasks["gsm8k_cot"]
+    assert (n["pt_n_train"], n["pt_n_test"]) == (int(cot.train.sum()), int(cot.test.sum()))
+    assert n["pt_cutoff"] == cot.setup.cutoff_flops
+    assert "/" not in str(n["pt_excluded"]) + str(n["pt_no_naive"])
+
+
+def test_fit_numbers(tasks: dict[str, osl.setups.TaskData], res: tq.TechniqueFits) -> None:
+    n = tq.fit_numbers(res, tasks["gsm8k_cot"])
+    for key in KEYS:
+        assert n[f"pt_mse_{key}"] == res.table.loc[key, "test_mse"]
+        assert n[f"pt_authors_mse_{key}"] > 0  # their test set holds other models
+    assert n["pt_max_floor"] == pytest.approx(float((1 - res.table["h"]).max()))
+    # h read as a ceiling caps the later models that score above it.
+    assert float(n["pt_later_cot"]) > float(n["pt_capped_h"])
+    assert int(n["pt_later_above"]) >= 1
+
+
+def test_gain_bands_hold_the_fitted_gap(
+    res: tq.TechniqueFits, reps: list[dict[str, tq.BootstrapLaw]]
+) -> None:
+    grid = np.arange(22.0, 25.01, 0.5)
+    bands = tq.gain_bands(res, reps, x=grid)
+    assert {"gain", "x", "gap", "gap_slope", "lo", "hi"} <= set(bands.columns)
+    assert set(bands["gain"]) == set(tq.PAIR_LABELS.values())
+    assert (bands["lo"] <= bands["hi"]).all()
+
+
+def test_gain_numbers(
+    tasks: dict[str, osl.setups.TaskData],
+    res: tq.TechniqueFits,
+    reps: list[dict[str, tq.BootstrapLaw]],
+) -> None:
+    at_scales = tq.gap_slope_table(res, scales=(23.0, 24.0))
+    n = tq.gain_numbers(res, reps, tasks["gsm8k_cot"], at_scales)
+    assert n["pt_x0"] < n["pt_x1"] == res.test_range()[1]
+    assert n["pt_gain_slope_ratio"] == pytest.approx(n["pt_cot_gain_slope"] / n["pt_sc_gain_slope"])
+    assert 0 <= n["pt_boot_share"] <= 100
+    assert n["pt_gap_cot_23"] == at_scales.loc[23.0, "CoT over naive: gain"]
+
+
+def test_peak_numbers(res: tq.TechniqueFits) -> None:
+    n = tq.peak_numbers(res)
+    near = tq.technique_gaps(res, [("gsm8k_cot", "gsm8k_naive")], x=[n["pt_peak_x"] + 0.05])
+    assert n["pt_peak_gap"] >= float(near["gap"].iloc[0])
+    assert 0 < n["pt_peak_cot"] < 1
+
+
+def test_observed_summary_and_numbers(tasks: dict[str, osl.setups.TaskData]) -> None:
+    summary = tq.observed_summary(tasks)
+    assert list(summary.columns) == ["mean", "median", "count"]
+    n = tq.observed_numbers(summary)
+    assert set(n) == {"pt_obs_cot_train", "pt_obs_cot_test", "pt_obs_sc_train", "pt_obs_sc_test"}
+    assert n["pt_obs_cot_train"] == summary.loc[("CoT over naive", "train"), "mean"]
+
+
+def test_weight_change_table_and_numbers(
+    res: tq.TechniqueFits, reps: list[dict[str, tq.BootstrapLaw]]
+) -> None:
+    change = tq.weight_change_table(res, reps, "gsm8k_naive", "gsm8k_cot")
+    assert change["P(change > 0)"].between(0, 1).all()
+    assert (change["change 5%"] <= change["change 95%"]).all()
+    n = tq.weight_numbers(change)
+    assert n["pt_w_mmlu_change"] == pytest.approx(n["pt_w_mmlu_after"] - n["pt_w_mmlu_before"])
+
+
+def test_comparison_numbers() -> None:
+    rows = []
+    for technique, mses in {"A": (0.01, 0.02, 0.03, 0.04, 0.05, 0.08), "B": (0.2,) * 6}.items():
+        names = ("1 PC", "2 PCs", "3 PCs", "4 PCs", "mean_benchmark", "log_flops")
+        rows += [
+            {"technique": technique, "predictor": p, "test_mse": m}
+            for p, m in zip(names, mses, strict=True)
+        ]
+    n = tq.comparison_numbers(pd.DataFrame(rows), {"a": "A", "b": "B"})
+    assert (n["pt_pc_wins"], n["pt_all_k_wins"], n["pt_n_techniques"]) == (1, 1, 2)
+    assert n["pt_ratio_a"] == pytest.approx(0.08 / 0.03)
+    assert n["pt_closed_a"] == pytest.approx(100 * 0.03 / 0.05)
+    assert n["pt_cmp_a_3_PCs"] == 0.03
+
+
+def test_authors_numbers(tasks: dict[str, osl.setups.TaskData], res: tq.TechniqueFits) -> None:
+    comparisons, _ = tq.compare_techniques(tasks, predictors=(3, "log_flops"))
+    n = tq.authors_numbers(tq.authors_comparison(comparisons), res)
+    assert 0 <= n["pt_flops_dev"] < 2 and 0 <= n["pt_on_theirs_dev"] < 2  # percent
+
+
+def test_exercise_numbers(tasks: dict[str, osl.setups.TaskData], res: tq.TechniqueFits) -> None:
+    n = tq.exercise_numbers(tasks, res)
+    assert n["pt_ex_n_train"] < res.table.loc["gsm8k_cot", "n_train"]
+    assert n["pt_ex_sq_diff"] == pytest.approx(0.0, abs=1e-9)
+    assert n["pt_ex_w"] == res.table.loc["gsm8k_cot", "w_f"]

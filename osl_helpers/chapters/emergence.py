@@ -36,19 +36,41 @@ from osl_helpers._validation import (
     check_number,
     require_columns,
 )
+from osl_helpers.data import short_name, short_names
 from osl_helpers.evaluation import Comparison, Split, compare_predictors
+from osl_helpers.evaluation import mse as _mse
 from osl_helpers.experiments import TaskFit, fit_task
-from osl_helpers.setups import TaskData, TaskSetup, authors_reference, load_task
+from osl_helpers.setups import (
+    PAPER_SETUPS,
+    TaskData,
+    TaskSetup,
+    authors_reference,
+    describe_setups,
+    load_task,
+)
 
 __all__ = [
     "APPENDIX_TASKS",
     "MAIN_TASKS",
     "PREDICTORS",
     "EmergenceComparison",
+    "authors_numbers",
     "compare_emergence",
     "cutoff_sweep",
+    "excluded_numbers",
+    "exercise_numbers",
     "family_jumps",
+    "headline",
+    "ipa_numbers",
+    "jump_numbers",
+    "mse_numbers",
     "mse_table",
+    "pc_points",
+    "split_table",
+    "sweep_cutoffs",
+    "sweep_numbers",
+    "sweep_tasks",
+    "sweep_wins",
     "transition_width",
 ]
 
@@ -369,3 +391,201 @@ def family_jumps(
             }
         )
     return pd.DataFrame(rows, columns=["family", "n", "from_model", "to_model", "jump", "share"])
+
+
+# --------------------------------------------------------------------------- numbers of the chapter
+
+
+def split_table(tasks: Mapping[str, TaskData]) -> pd.DataFrame:
+    """The setups of ``tasks`` with their numbers of training, test and unknown-compute models."""
+    sizes = {
+        "train": [int(t.train.sum()) for t in tasks.values()],
+        "test": [int(t.test.sum()) for t in tasks.values()],
+        "unknown_flops": [int(t.excluded.sum()) for t in tasks.values()],
+    }
+    return describe_setups().loc[list(tasks)].assign(**sizes)
+
+
+def excluded_numbers(tasks: Mapping[str, TaskData]) -> dict[str, int | str]:
+    """Models of unknown compute (in no fit, no test set) and Persian QA's below-chance models.
+
+    The target is rescaled against chance, E = (raw − low) / (high − low), so a
+    model below chance has E < 0.
+    """
+    excluded = sorted(set().union(*(t.frame.index[t.excluded] for t in tasks.values())))
+    persian = tasks["persian_qa"]
+    return {
+        "em_n_excluded": len(excluded),
+        "em_excluded": ", ".join(short_names(excluded)),
+        "em_persian_below": int((persian.frame.loc[persian.train, "y"] < 0).sum()),
+        "em_persian_n_train": int(persian.train.sum()),
+    }
+
+
+def authors_numbers(table: pd.DataFrame) -> dict[str, float | int]:
+    """Largest relative gap (%) to the authors' test MSEs in ``table``, and Persian QA's reference.
+
+    ``table`` is :func:`mse_table` with ``authors=True``. For Persian QA the
+    authors' own run (``mse_as_run``) stopped short of the optimum of its objective.
+    """
+    labels = [PREDICTORS[p][0] for p in _AUTHORS_PREDICTOR]
+    dev = max(float((table[c] / table[f"authors: {c}"] - 1).abs().max()) for c in labels)
+    ref = authors_reference()
+    persian = ("persian_qa", "pcs_3")
+    return {
+        "em_authors_dev": 100 * dev,
+        "em_persian_as_run": float(ref["mse_as_run"][persian]),
+        "em_persian_authors": float(ref["mse"][persian]),
+        "em_persian_n_test": int(ref["n_test"][persian]),
+    }
+
+
+def mse_numbers(results: Mapping[str, EmergenceComparison]) -> dict[str, float]:
+    """Test MSE of every predictor on every task, keyed ``em_{task}_{predictor}``."""
+    return {f"em_{key}_{p}": r.test_mse(p) for key, r in results.items() for p in PREDICTORS}
+
+
+def headline(results: Mapping[str, EmergenceComparison]) -> dict[str, float | int]:
+    """The main comparison (Fig. 4): test MSEs, compute-to-PC ratios and PC wins.
+
+    Also the largest prediction of the size law on 3-digit subtraction and the
+    mean observed accuracy of its test models (key ``subtraction_3d`` of ``results``).
+    """
+    out: dict[str, float | int] = {}
+    for key, r in results.items():
+        out |= mse_numbers({key: r})
+        out[f"em_{key}_ratio"] = r.test_mse("log_flops") / r.test_mse("pcs")
+    out["em_n_pc_wins"] = sum(
+        r.test_mse("pcs") < min(r.test_mse("log_flops"), r.test_mse("log_params"))
+        for r in results.values()
+    )
+    out["em_n_tasks"] = len(results)
+    pts = results["subtraction_3d"].points
+    size = pts[(pts["split"] == "test") & (pts["predictor"] == "log_params")]
+    out["em_sub_size_max"] = float(size["y_hat"].max())
+    out["em_sub_test_mean"] = float(size["y"].mean())
+    return out
+
+
+def pc_points(result: EmergenceComparison) -> pd.DataFrame:
+    """The PC-based points of ``result`` with each model's ``log10_params``."""
+    pts = result.points[result.points["predictor"] == "pcs"]
+    return pts.merge(result.fit.points[["Model", "log10_params"]], on="Model")
+
+
+def jump_numbers(
+    points: pd.DataFrame,
+    jumps: pd.DataFrame,
+    result: EmergenceComparison,
+    family: str = "GPT-Neo/J",
+) -> dict[str, float | int | str]:
+    """The largest step of ``family`` (from :func:`family_jumps`) and the models inside it.
+
+    ``em_n_between`` counts models of other families whose x lies strictly
+    between the step's two models; ``em_width`` is the 10–90% width of the
+    PC law's sigmoid in decades of equivalent compute (:func:`transition_width`).
+    """
+    lo, hi = str(jumps["from_model"][family]), str(jumps["to_model"][family])
+    x, y = points.set_index("Model")["x"], points.set_index("Model")["y"]
+    between = points[(points["x"] > x[lo]) & (points["x"] < x[hi])]
+    between = between[between["Model Family"] != family]
+    return {
+        "em_neo_from": short_name(lo),
+        "em_neo_to": short_name(hi),
+        "em_neo_y0": float(y[lo]),
+        "em_neo_y1": float(y[hi]),
+        "em_neo_share": 100 * float(jumps["share"][family]),
+        "em_n_between": len(between),
+        "em_n_between_fam": between["Model Family"].nunique(),
+        "em_width": transition_width(_slope(result.fit)),
+    }
+
+
+def _slope(fit: TaskFit) -> float:
+    """w_f of the fit's reference line (Eq. 7)."""
+    if fit.reference is None:
+        raise OSLInputError(f"the law of {fit.task.setup.key!r} has no reference line")
+    return fit.reference[0]
+
+
+def sweep_cutoffs(task: TaskData, start: float = 21.6, step: float = 0.1) -> list[float]:
+    """log10 cutoffs from ``start`` in steps of ``step`` up to the setup's own cutoff."""
+    assert task.cutoff_log10_flops is not None
+    end = task.cutoff_log10_flops
+    return [*np.arange(start, end - 0.01, step), end]
+
+
+def sweep_tasks(tasks: Mapping[str, TaskData]) -> pd.DataFrame:
+    """:func:`cutoff_sweep` of every task over :func:`sweep_cutoffs`, with readable labels.
+
+    ``predictor`` holds the label of :data:`PREDICTORS`, ``title`` the task's title.
+    """
+    sweep = pd.concat(
+        [cutoff_sweep(t, sweep_cutoffs(t)) for t in tasks.values()], ignore_index=True
+    )
+    sweep["predictor"] = sweep["predictor"].map(lambda p: PREDICTORS[p][0])
+    sweep["title"] = sweep["task"].map(lambda k: tasks[k].setup.title)
+    return sweep
+
+
+def sweep_wins(sweep: pd.DataFrame) -> pd.Series:
+    """Per task, the share of the sweep's cutoffs at which the PCs beat log FLOPs on test MSE."""
+    wide = sweep.pivot_table(index=["task", "log10_cutoff"], columns="predictor", values="test_mse")
+    pcs, flops = PREDICTORS["pcs"][0], PREDICTORS["log_flops"][0]
+    return (wide[pcs] < wide[flops]).groupby("task").mean()
+
+
+def sweep_numbers(sweep: pd.DataFrame) -> dict[str, float]:
+    """:func:`sweep_wins` in percent, and Persian QA's worst PC test MSE in the sweep."""
+    wins = sweep_wins(sweep)
+    out = {f"em_sweep_{key}": 100 * float(share) for key, share in wins.items()}
+    out["em_sweep_all"] = 100 * float(wins.mean())
+    late = sweep[(sweep["task"] == "persian_qa") & (sweep["predictor"] == PREDICTORS["pcs"][0])]
+    out["em_persian_bad_max"] = float(late["test_mse"].max())
+    worst = int(np.nanargmax(late["test_mse"].to_numpy(dtype=float)))
+    out["em_persian_bad_ymax"] = float(late["max_train_y"].iloc[worst])
+    return out
+
+
+def ipa_numbers(result: EmergenceComparison) -> dict[str, float]:
+    """The held-out models of IPA transliteration: how high they score, how the laws overshoot.
+
+    ``em_ipa_pcs_noqwen`` is the PC law's test MSE without the two 72B Qwen models.
+    """
+    pts = result.points[result.points["split"] == "test"]
+    pcs = pts[pts["predictor"] == "pcs"]
+    qwen = pcs["Model"].isin(["Qwen/Qwen-72B", "Qwen/Qwen1.5-72B"])
+    size = pts[pts["predictor"] == "log_params"]
+    return {
+        "em_ipa_max_y": float(pcs["y"].max()),
+        "em_ipa_over": 100 * float((pcs["y_hat"] > pcs["y"]).mean()),
+        "em_ipa_qwen_y": float(pcs.loc[qwen, "y"].max()),
+        "em_ipa_pcs_noqwen": _mse(pcs.loc[~qwen, "y"], pcs.loc[~qwen, "y_hat"]),
+        "em_ipa_size_max": float(size["y_hat"].max()),
+        "em_ipa_mean_y": float(pcs["y"].mean()),
+    }
+
+
+def exercise_numbers(sub: EmergenceComparison) -> dict[str, float | int | str]:
+    """Solutions of the exercises on 3-digit subtraction (``sub``, the paper's setup).
+
+    Earlier cutoffs (1e22 and 4e22 FLOPs), K = 2 instead of 3, the law's β and
+    its two heaviest benchmarks, and Llama as the reference family.
+    """
+    out: dict[str, float | int | str] = {}
+    for c, name in ((1e22, "1e22"), (4e22, "4e22")):
+        r = compare_emergence(PAPER_SETUPS["subtraction_3d"].with_(cutoff_flops=c))
+        out[f"em_ex_{name}_n_train"] = int(r.table["n_train"].iloc[0])
+        out[f"em_ex_{name}_n_test"] = int(r.table["n_test"].iloc[0])
+        out |= {f"em_ex_{name}_{p}": r.test_mse(p) for p in PREDICTORS}
+    r2 = compare_emergence("subtraction_3d", n_components=2)
+    k2_test = r2.points.query("split == 'test' and predictor == 'pcs'")["y_hat"]
+    out["em_ex_k2"] = r2.test_mse("pcs")
+    out["em_ex_k2_max"] = float(k2_test.max())
+    out["em_ex_k2_mean"] = float(k2_test.mean())
+    out |= {f"em_ex_b{i}": float(b) for i, b in enumerate(sub.fit.law.beta_, start=1)}
+    out["em_ex_k3_top"] = " and ".join(sub.fit.law.benchmark_weights_.abs().nlargest(2).index)
+    llama = compare_emergence("subtraction_3d", reference_family="Llama")
+    out["em_ex_llama_pcs"] = llama.test_mse("pcs")
+    out["em_ex_llama_width"] = transition_width(_slope(llama.fit))
+    return out

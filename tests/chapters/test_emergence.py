@@ -1,4 +1,4 @@
-"""osl_helpers.emergence and its chart builders: like-for-like comparison, sweep, helpers."""
+"""osl_helpers.chapters.emergence and its chart builders: like-for-like comparison, sweep, helpers."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 import math
 import re
 import warnings
+from types import SimpleNamespace
 
 import altair as alt
 import numpy as np
@@ -15,8 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import osl_helpers as osl
-from osl_helpers import emergence as em
 from osl_helpers._validation import OSLInputError
+from osl_helpers.chapters import emergence as em
 from osl_helpers.charts import emergence as emc
 from osl_helpers.law import sigmoid
 
@@ -268,3 +269,98 @@ def test_sweep_chart(sweep: pd.DataFrame) -> None:
     assert '"type": "log"' in spec and "n_train" in spec and "max_train_y" in spec
     with pytest.raises(OSLInputError, match="positive"):
         emc.sweep_chart(sweep.assign(test_mse=0.0), "t")
+
+
+# --------------------------------------------------------------------------- numbers of the chapter
+
+
+@pytest.fixture(scope="module")
+def main_tasks() -> dict[str, osl.setups.TaskData]:
+    return {k: osl.load_task(k) for k in em.MAIN_TASKS}
+
+
+def test_split_table_and_excluded_numbers(main_tasks: dict[str, osl.setups.TaskData]) -> None:
+    table = em.split_table(main_tasks)
+    assert list(table.index) == list(em.MAIN_TASKS)
+    for key, task in main_tasks.items():
+        assert table.loc[key, "train"] == int(task.train.sum())
+        assert table.loc[key, "unknown_flops"] == int(task.excluded.sum())
+    n = em.excluded_numbers(main_tasks)
+    assert len(n["em_excluded"].split(", ")) == n["em_n_excluded"] > 0
+    assert 0 < n["em_persian_below"] < n["em_persian_n_train"]
+
+
+def test_headline_and_mse_numbers(sub: em.EmergenceComparison) -> None:
+    n = em.headline({"subtraction_3d": sub})
+    assert n["em_n_tasks"] == 1 and n["em_n_pc_wins"] in (0, 1)
+    assert n["em_subtraction_3d_pcs"] == sub.test_mse("pcs")
+    ratio = sub.test_mse("log_flops") / sub.test_mse("pcs")
+    assert n["em_subtraction_3d_ratio"] == pytest.approx(ratio)
+    assert em.mse_numbers({"subtraction_3d": sub}).keys() == {
+        f"em_subtraction_3d_{p}" for p in em.PREDICTORS
+    }
+
+
+def test_authors_numbers(sub: em.EmergenceComparison) -> None:
+    n = em.authors_numbers(em.mse_table({"subtraction_3d": sub}, authors=True))
+    assert 0 <= n["em_authors_dev"] < 2  # percent
+    assert n["em_persian_n_test"] > 0
+
+
+def test_pc_points_and_jump_numbers(sub: em.EmergenceComparison) -> None:
+    pts = em.pc_points(sub)
+    assert set(pts["predictor"]) == {"pcs"} and "log10_params" in pts.columns
+    jumps = em.family_jumps(pts, x="log10_params").set_index("family")
+    n = em.jump_numbers(pts, jumps, sub)
+    assert n["em_neo_y1"] > n["em_neo_y0"]
+    assert "/" not in n["em_neo_from"] + n["em_neo_to"]
+    assert sub.fit.reference is not None
+    assert n["em_width"] == em.transition_width(sub.fit.reference[0])
+
+
+def test_sweep_cutoffs_end_at_the_setup() -> None:
+    task = SimpleNamespace(cutoff_log10_flops=22.0)
+    cuts = em.sweep_cutoffs(task)  # type: ignore[arg-type]
+    assert cuts[0] == pytest.approx(21.6) and cuts[-1] == 22.0
+    assert np.all(np.diff(cuts) > 0)
+
+
+def test_sweep_wins_and_numbers() -> None:
+    pcs, flops = em.PREDICTORS["pcs"][0], em.PREDICTORS["log_flops"][0]
+    sweep = pd.DataFrame(
+        {
+            "task": ["persian_qa"] * 4,
+            "log10_cutoff": [22.0, 22.0, 22.1, 22.1],
+            "predictor": [pcs, flops, pcs, flops],
+            "test_mse": [0.1, 0.2, 0.3, 0.2],
+            "max_train_y": [0.4, 0.4, 0.5, 0.5],
+        }
+    )
+    assert em.sweep_wins(sweep)["persian_qa"] == 0.5
+    n = em.sweep_numbers(sweep)
+    assert n["em_sweep_persian_qa"] == n["em_sweep_all"] == 50.0
+    assert (n["em_persian_bad_max"], n["em_persian_bad_ymax"]) == (0.3, 0.5)
+
+
+def test_ipa_numbers() -> None:
+    points = pd.DataFrame(
+        {
+            "split": ["test"] * 4 + ["train"],
+            "predictor": ["pcs", "pcs", "log_params", "log_params", "pcs"],
+            "Model": ["Qwen/Qwen-72B", "b", "Qwen/Qwen-72B", "b", "c"],
+            "y": [0.4, 0.2, 0.4, 0.2, 0.9],
+            "y_hat": [0.6, 0.3, 0.1, 0.2, 0.0],
+        }
+    )
+    n = em.ipa_numbers(SimpleNamespace(points=points))  # type: ignore[arg-type]
+    assert (n["em_ipa_max_y"], n["em_ipa_over"], n["em_ipa_qwen_y"]) == (0.4, 100.0, 0.4)
+    assert n["em_ipa_pcs_noqwen"] == pytest.approx(0.01)
+    assert (n["em_ipa_size_max"], n["em_ipa_mean_y"]) == (0.2, pytest.approx(0.3))
+
+
+def test_exercise_numbers(sub: em.EmergenceComparison) -> None:
+    n = em.exercise_numbers(sub)
+    assert n["em_ex_1e22_n_train"] < n["em_ex_4e22_n_train"]
+    assert n["em_ex_1e22_n_test"] > n["em_ex_4e22_n_test"]  # the test set is above the cutoff
+    assert len(str(n["em_ex_k3_top"]).split(" and ")) == 2
+    assert n["em_ex_llama_width"] > 0

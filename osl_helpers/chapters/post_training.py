@@ -42,10 +42,18 @@ from numpy.typing import NDArray
 
 from osl_helpers._validation import NotEnoughModelsError, OSLInputError
 from osl_helpers.compute import reference_line
+from osl_helpers.data import PREREGISTERED_MODELS, load_post_training, short_name, short_names
 from osl_helpers.evaluation import Comparison, Split, compare_predictors, stack_tables
 from osl_helpers.experiments import TaskFit, fit_task
 from osl_helpers.law import ObservationalScalingLaw, sigmoid
-from osl_helpers.setups import PAPER_SETUPS, TaskData, TaskSetup, authors_reference, load_task
+from osl_helpers.setups import (
+    PAPER_SETUPS,
+    TaskData,
+    TaskSetup,
+    authors_reference,
+    describe_setups,
+    load_task,
+)
 
 __all__ = [
     "DEFAULT_PAIRS",
@@ -55,21 +63,34 @@ __all__ = [
     "BootstrapLaw",
     "TechniqueFits",
     "authors_comparison",
+    "authors_numbers",
     "bootstrap_gap_slopes",
     "bootstrap_gaps",
     "bootstrap_laws",
     "bootstrap_weight_changes",
     "compare_techniques",
+    "comparison_numbers",
+    "exercise_numbers",
+    "fit_numbers",
     "fit_techniques",
+    "gain_bands",
+    "gain_numbers",
     "gap_band",
     "gap_slope_table",
     "law_on_axis",
     "law_slope_on_axis",
     "mean_gap_slope",
     "observed_gains",
+    "observed_numbers",
+    "observed_summary",
+    "peak_numbers",
+    "split_numbers",
+    "split_table",
     "task_split",
     "technique_gaps",
+    "weight_change_table",
     "weight_changes",
+    "weight_numbers",
     "weights_long",
 ]
 
@@ -626,3 +647,251 @@ def authors_comparison(
                 }
             )
     return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- numbers of the chapter
+
+_COT, _SC = PAIR_LABELS[DEFAULT_PAIRS[0]], PAIR_LABELS[DEFAULT_PAIRS[1]]
+
+
+def split_table(tasks: Mapping[str, TaskData]) -> pd.DataFrame:
+    """The setups of ``tasks`` with their numbers of training, test and unknown-compute models."""
+    columns = ["target", "benchmarks", "law", "loss", "split"]
+    return (
+        describe_setups()
+        .loc[list(tasks), columns]
+        .assign(
+            train=[int(t.train.sum()) for t in tasks.values()],
+            test=[int(t.test.sum()) for t in tasks.values()],
+            unknown_flops=[int(t.excluded.sum()) for t in tasks.values()],
+        )
+    )
+
+
+def split_numbers(tasks: Mapping[str, TaskData]) -> dict[str, float | int | str]:
+    """CoT's split at the compute cutoff, models of unknown compute, models without a naive score."""
+    cot = tasks["gsm8k_cot"]
+    excluded = sorted(set().union(*(t.frame.index[t.excluded] for t in tasks.values())))
+    no_naive = sorted(set(cot.frame.index) - set(tasks["gsm8k_naive"].frame.index))
+    return {
+        "pt_cutoff": float(cot.setup.cutoff_flops or np.nan),
+        "pt_n_train": int(cot.train.sum()),
+        "pt_n_test": int(cot.test.sum()),
+        "pt_excluded": ", ".join(short_names(excluded)),
+        "pt_no_naive": ", ".join(short_names(no_naive)),
+    }
+
+
+def fit_numbers(result: TechniqueFits, cot: TaskData) -> dict[str, float | int | str]:
+    """Test MSE and h of each law (Eq. 6), the authors' test MSE, and h read as a ceiling.
+
+    ``cot`` is the CoT task. The best CoT score of the models released after the
+    paper is set against the h of a ``capped_sigmoid`` law, which caps accuracy at h.
+    """
+    authors = authors_reference()
+    out: dict[str, float | int | str] = {}
+    for key, row in result.table.iterrows():
+        out[f"pt_mse_{key}"] = float(row["test_mse"])
+        out[f"pt_h_{key}"] = float(row["h"])
+        out[f"pt_authors_mse_{key}"] = float(authors["mse"][(str(key), "pcs_3")])
+    out["pt_authors_n_test"] = int(authors["n_test"][("gsm8k_cot", "pcs_3")])
+    out["pt_max_floor"] = float((1 - result.table["h"]).max())
+    post = load_post_training()
+    later = post[post["Model"].isin(PREREGISTERED_MODELS)].set_index("Model")[cot.setup.column]
+    best = str(later.idxmax())
+    capped = fit_task(cot.setup.with_(link="capped_sigmoid"))
+    h = capped.law.h_
+    out["pt_later_model"] = short_name(best)
+    out["pt_later_cot"] = float(later[best])
+    out["pt_capped_h"] = float(h)
+    out["pt_capped_mse"] = capped.test_mse
+    out["pt_test_above"] = int((cot.frame.loc[cot.test, "y"] > h).sum())
+    out["pt_later_above"] = int((later > h).sum())
+    return out
+
+
+def gain_bands(
+    result: TechniqueFits,
+    replicates: Sequence[Mapping[str, BootstrapLaw]],
+    x: Any,
+    level: float = 0.9,
+) -> pd.DataFrame:
+    """Fitted gains (:func:`technique_gaps`) on ``x`` with their bootstrap band (:func:`gap_band`).
+
+    Columns ``gain`` (the pair's label), ``x``, ``gap``, ``gap_slope``, ``lo``, ``hi``.
+    """
+    band = gap_band(bootstrap_gaps(replicates, x=x), level=level)
+    gaps = technique_gaps(result, x=x).merge(band, on=["pair", "x"])
+    return gaps.rename(columns={"pair": "gain"})
+
+
+def gain_numbers(
+    result: TechniqueFits,
+    replicates: Sequence[Mapping[str, BootstrapLaw]],
+    cot: TaskData,
+    at_scales: pd.DataFrame,
+) -> dict[str, float]:
+    """Growth of the CoT and SC gains per decade, fitted and bootstrapped, and at 10^23, 10^24.
+
+    Between the cutoff x0 of ``cot`` and the strongest held-out model x1, the
+    mean growth of each gain is (gap(x1) − gap(x0)) / (x1 − x0); ``pt_boot_share``
+    is the % of replicates in which CoT's gain grows faster than SC's.
+    ``at_scales`` is :func:`gap_slope_table` at 23 and 24 (and possibly more).
+    """
+    x0, x1 = float(cot.cutoff_log10_flops or np.nan), result.test_range()[1]
+    cot_gain = mean_gap_slope(result, *DEFAULT_PAIRS[0], x0, x1)
+    sc_gain = mean_gap_slope(result, *DEFAULT_PAIRS[1], x0, x1)
+    boot = bootstrap_gap_slopes(replicates, x0, x1)
+    out = {
+        "pt_x0": x0,
+        "pt_x1": x1,
+        "pt_cot_gain_slope": cot_gain,
+        "pt_sc_gain_slope": sc_gain,
+        "pt_gain_slope_ratio": cot_gain / sc_gain,
+        "pt_boot_share": 100 * float((boot[_COT] > boot[_SC]).mean()),
+        "pt_boot_sc_hi": float(boot[_SC].quantile(0.95)),
+        "pt_boot_cot_lo": float(boot[_COT].quantile(0.05)),
+    }
+    for x in (23.0, 24.0):
+        for name, pair in (("cot", _COT), ("sc", _SC)):
+            out[f"pt_gap_{name}_{int(x)}"] = float(at_scales[f"{pair}: gain"][x])
+            out[f"pt_dgap_{name}_{int(x)}"] = float(at_scales[f"{pair}: per decade"][x])
+    return out
+
+
+def peak_numbers(result: TechniqueFits) -> dict[str, float]:
+    """Where the fitted gain of CoT over naive peaks (x on a 0.01 grid), its size and Ê of CoT."""
+    fine = technique_gaps(result, [DEFAULT_PAIRS[0]], x=np.arange(22.0, 26.0, 0.01))
+    i = int(np.argmax(fine["gap"].to_numpy()))
+    x = float(fine["x"].iloc[i])
+    return {
+        "pt_peak_x": x,
+        "pt_peak_gap": float(fine["gap"].iloc[i]),
+        "pt_peak_cot": float(law_on_axis(result.fit("gsm8k_cot"), [x])[0]),
+    }
+
+
+def observed_summary(tasks: Mapping[str, TaskData]) -> pd.DataFrame:
+    """Mean, median and count of the measured gains (:func:`observed_gains`) per pair and split."""
+    observed = observed_gains(tasks)
+    return (
+        observed[observed["split"] != "excluded"]
+        .groupby(["pair", "split"], sort=False)["gain"]
+        .agg(["mean", "median", "count"])
+    )
+
+
+def observed_numbers(summary: pd.DataFrame) -> dict[str, float]:
+    """The mean measured gains of :func:`observed_summary`, keyed ``pt_obs_{cot|sc}_{split}``."""
+    out = {}
+    for (pair, split), mean in zip(summary.index, summary["mean"], strict=True):
+        out[f"pt_obs_{'cot' if pair == _COT else 'sc'}_{split}"] = float(mean)
+    return out
+
+
+def weight_change_table(
+    result: TechniqueFits,
+    replicates: Sequence[Mapping[str, BootstrapLaw]],
+    before: str,
+    after: str,
+) -> pd.DataFrame:
+    """:func:`weight_changes` with the bootstrap P(change > 0) and its 5% and 95% quantiles."""
+    change = weight_changes(result, before, after)
+    boot = bootstrap_weight_changes(replicates, before, after)
+    change["P(change > 0)"] = (boot > 0).mean()
+    change["change 5%"] = boot.quantile(0.05)
+    change["change 95%"] = boot.quantile(0.95)
+    return change
+
+
+def weight_numbers(change: pd.DataFrame) -> dict[str, float]:
+    """βᵀγ before and after, its change, P(change > 0) and the shares (%) of four benchmarks."""
+    out = {}
+    for bench, key in (
+        ("MMLU", "mmlu"),
+        ("HumanEval", "he"),
+        ("Winograd", "wg"),
+        ("TruthfulQA", "tqa"),
+    ):
+        out[f"pt_w_{key}_before"] = float(change["before"][bench])
+        out[f"pt_w_{key}_after"] = float(change["after"][bench])
+        out[f"pt_w_{key}_change"] = float(change["change"][bench])
+        out[f"pt_w_{key}_p"] = 100 * float(change["P(change > 0)"][bench])
+        out[f"pt_s_{key}_before"] = 100 * float(change["share_before"][bench])
+        out[f"pt_s_{key}_after"] = 100 * float(change["share_after"][bench])
+    return out
+
+
+def comparison_numbers(table: pd.DataFrame, labels: Mapping[str, str]) -> dict[str, float | int]:
+    """How often the PCs beat log FLOPs (:func:`compare_techniques`), and by how much.
+
+    ``pt_closed_*`` is the share (%) of the gap between log FLOPs and 3 PCs
+    that the mean benchmark closes; ``labels`` maps keys to the ``technique`` labels.
+    """
+    wide = table.pivot(index="technique", columns="predictor", values="test_mse")
+    pcs = ["1 PC", "2 PCs", "3 PCs", "4 PCs"]
+    flops = wide["log_flops"]
+    out: dict[str, float | int] = {
+        "pt_pc_wins": int((wide["3 PCs"] < flops).sum()),
+        "pt_all_k_wins": int((wide[pcs].max(axis=1) < flops).sum()),
+        "pt_n_techniques": len(wide),
+    }
+    closed = (flops - wide["mean_benchmark"]) / (flops - wide["3 PCs"])
+    for key, label in labels.items():
+        out[f"pt_ratio_{key}"] = float(flops[label] / wide["3 PCs"][label])
+        out[f"pt_closed_{key}"] = 100 * float(closed[label])
+        for col in ("mean_benchmark", "log_flops", "2 PCs", "3 PCs"):
+            out[f"pt_cmp_{key}_{col.replace(' ', '_')}"] = float(wide[col][label])
+    return out
+
+
+def authors_numbers(versus: pd.DataFrame, result: TechniqueFits) -> dict[str, float]:
+    """Largest relative gaps (%) to the authors' test MSEs: log FLOPs, and the PCs on their split.
+
+    ``versus`` is :func:`authors_comparison`. The authors score the PC law on
+    every held-out model with a score, compute known or not.
+    """
+    flops = versus[versus["predictor"] == "log_flops"]
+    scored = result.points[result.points["split"] != "train"].dropna(subset=["y"])
+    on_theirs = ((scored["y"] - scored["y_hat"]) ** 2).groupby(scored["key"]).mean()
+    theirs = authors_reference().xs("pcs_3", level="predictor")["mse"].loc[on_theirs.index]
+    return {
+        "pt_flops_dev": 100 * float((flops["test_mse"] / flops["authors_mse"] - 1).abs().max()),
+        "pt_on_theirs_dev": 100 * float((on_theirs / theirs - 1).abs().max()),
+    }
+
+
+def exercise_numbers(
+    tasks: Mapping[str, TaskData], result: TechniqueFits
+) -> dict[str, float | int]:
+    """Solutions of the exercises: an earlier cutoff, Llama as reference family, squared loss.
+
+    ``result`` is :func:`fit_techniques` of ``tasks`` with the paper's setups.
+    """
+    early = {k: PAPER_SETUPS[k].with_(cutoff_flops=2.2e22) for k in TECHNIQUES}
+    res_early = fit_techniques(early)
+    _, tab_early = compare_techniques(early, predictors=(3, "log_flops"))
+    w_early = tab_early.pivot(index="technique", columns="predictor", values="test_mse")
+    x0, x1 = float(np.log10(2.2e22)), res_early.test_range()[1]
+    table = result.table
+    out: dict[str, float | int] = {
+        "pt_ex_n_train": int(res_early.table["n_train"]["gsm8k_cot"]),
+        "pt_ex_n_test": int(res_early.table["n_test"]["gsm8k_cot"]),
+    }
+    for key in TECHNIQUES:
+        out[f"pt_ex_mse_{key}"] = float(res_early.table["test_mse"][key])
+    out["pt_ex_wins"] = int((w_early["3 PCs"] < w_early["log_flops"]).sum())
+    out["pt_ex_min_ratio"] = float((w_early["log_flops"] / w_early["3 PCs"]).min())
+    out["pt_ex_cot_slope"] = mean_gap_slope(res_early, *DEFAULT_PAIRS[0], x0, x1)
+    out["pt_ex_sc_slope"] = mean_gap_slope(res_early, *DEFAULT_PAIRS[1], x0, x1)
+    llama = fit_techniques(tasks, reference_family="Llama")
+    out["pt_ex_ref_diff"] = float((llama.table["test_mse"] - table["test_mse"]).abs().max())
+    out["pt_ex_ref_w"] = float(llama.table["w_f"]["gsm8k_cot"])
+    out["pt_ex_w"] = float(table["w_f"]["gsm8k_cot"])
+    ref_gaps = gap_slope_table(llama, scales=(23.0,))
+    out["pt_ex_ref_gap23"] = float(ref_gaps[f"{_COT}: gain"][23.0])
+    out["pt_ex_ref_cot"] = mean_gap_slope(llama, *DEFAULT_PAIRS[0], 23.0, 24.0)
+    out["pt_ex_ref_sc"] = mean_gap_slope(llama, *DEFAULT_PAIRS[1], 23.0, 24.0)
+    squared = fit_techniques({k: PAPER_SETUPS[k].with_(loss="squared") for k in TECHNIQUES})
+    out["pt_ex_sq_diff"] = float((squared.table["test_mse"] - table["test_mse"]).abs().max())
+    return out

@@ -1,0 +1,67 @@
+"""Agent capabilities from simple benchmarks (Sec. 4.2): the numbers the chapter quotes.
+
+Ruan, Maddison & Hashimoto (2024) fit Eq. 6 on the principal capabilities of
+instruction-tuned models, open and closed, to predict AgentBench and
+AgentBoard, holding out the strongest agents. Compute is unknown for the closed
+models, so the law in capabilities is the only one possible. Each function
+returns plain numbers keyed by the glue names of the chapter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from osl_helpers.experiments import TaskFit
+from osl_helpers.setups import TaskData, authors_reference
+
+__all__ = ["best_k_numbers", "fit_numbers", "task_numbers", "weight_numbers"]
+
+
+def task_numbers(tasks: Mapping[str, TaskData]) -> dict[str, int | str]:
+    """Per target, the number of models with a score and the held-out ones (top 10%)."""
+    out: dict[str, int | str] = {}
+    for key, task in tasks.items():
+        out[f"{key}_n"] = len(task.frame)
+        out[f"{key}_heldout"] = ", ".join(task.frame.index[task.test])
+    return out
+
+
+def fit_numbers(fits: Mapping[str, TaskFit]) -> dict[str, float | int]:
+    """Per target: test MSE, the authors' test MSE, the largest |Ê − y| held out, training size."""
+    authors = authors_reference()["mse"]
+    out: dict[str, float | int] = {}
+    for key, fit in fits.items():
+        test = fit.points[fit.points["split"] == "test"]
+        out[f"{key}_authors_mse"] = float(authors[(key, "pcs_3")])
+        out[f"{key}_mse"] = fit.test_mse
+        out[f"{key}_err"] = float((test["y_hat"] - test["y"]).abs().max())
+        out[f"{key}_ntrain"] = int((fit.points["split"] == "train").sum())
+    return out
+
+
+def weight_numbers(weights: pd.DataFrame) -> dict[str, float | str]:
+    """The benchmarks with the largest weight βᵀγ, and the weights of HumanEval, MMLU and GSM8K.
+
+    ``weights`` is long: ``target``, ``benchmark``, ``weight``.
+    """
+    top = weights.loc[weights.groupby("target")["weight"].idxmax(), "benchmark"]
+    w = weights.pivot(index="benchmark", columns="target", values="weight")
+    return {
+        "top_weight": ", ".join(sorted(set(top))),
+        "he_bench": float(w["agentbench"]["HumanEval"]),
+        "mmlu_bench": float(w["agentbench"]["MMLU"]),
+        "mmlu_board": float(w["agentboard"]["MMLU"]),
+        "gsm_bench": float(w["agentbench"]["GSM8K"]),
+        "gsm_board": float(w["agentboard"]["GSM8K"]),
+    }
+
+
+def best_k_numbers(by_k: pd.DataFrame) -> dict[str, int]:
+    """The number of capabilities K with the lowest held-out MSE, per target.
+
+    ``by_k`` is long: ``target``, ``K``, ``test_mse``.
+    """
+    best = by_k.loc[by_k.groupby("target")["test_mse"].idxmin()].set_index("target")["K"]
+    return {"best_k_bench": int(best["agentbench"]), "best_k_board": int(best["agentboard"])}

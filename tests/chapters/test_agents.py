@@ -1,0 +1,58 @@
+"""Unit tests of osl_helpers.chapters.agents: the numbers the agents chapter quotes."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import osl_helpers as osl
+from osl_helpers.chapters import agents
+
+KEYS = ("agentbench", "agentboard")
+
+
+@pytest.fixture(scope="module")
+def tasks() -> dict[str, osl.setups.TaskData]:
+    return {k: osl.load_task(k) for k in KEYS}
+
+
+def test_task_numbers(tasks: dict[str, osl.setups.TaskData]) -> None:
+    n = agents.task_numbers(tasks)
+    for key, task in tasks.items():
+        assert n[f"{key}_n"] == len(task.frame)
+        assert n[f"{key}_heldout"].split(", ") == list(task.frame.index[task.test])
+
+
+def test_fit_numbers(tasks: dict[str, osl.setups.TaskData]) -> None:
+    fits = {k: osl.fit_task(t) for k, t in tasks.items()}
+    n = agents.fit_numbers(fits)
+    for key, fit in fits.items():
+        assert n[f"{key}_mse"] == fit.test_mse
+        assert n[f"{key}_err"] ** 2 >= fit.test_mse  # the largest error bounds the mean square
+        assert n[f"{key}_ntrain"] == int(tasks[key].train.sum())
+        assert n[f"{key}_mse"] == pytest.approx(n[f"{key}_authors_mse"], rel=0.02)
+
+
+def test_weight_numbers() -> None:
+    weights = pd.DataFrame(
+        {
+            "target": ["agentbench"] * 3 + ["agentboard"] * 3,
+            "benchmark": ["HumanEval", "MMLU", "GSM8K"] * 2,
+            "weight": [3.0, 2.0, -1.0, 0.5, -0.1, 2.0],
+        }
+    )
+    n = agents.weight_numbers(weights)
+    assert n["top_weight"] == "GSM8K, HumanEval"
+    assert (n["he_bench"], n["mmlu_bench"], n["mmlu_board"]) == (3.0, 2.0, -0.1)
+    assert (n["gsm_bench"], n["gsm_board"]) == (-1.0, 2.0)
+
+
+def test_best_k_numbers_take_the_first_minimum() -> None:
+    by_k = pd.DataFrame(
+        {
+            "target": ["agentbench"] * 3 + ["agentboard"] * 3,
+            "K": [1, 2, 3] * 2,
+            "test_mse": [0.3, 0.1, 0.1, 0.2, 0.3, 0.1],
+        }
+    )
+    assert agents.best_k_numbers(by_k) == {"best_k_bench": 2, "best_k_board": 3}
