@@ -29,6 +29,7 @@ import pytest
 import osl_helpers as osl
 from osl_helpers import _validation as v
 from osl_helpers import byo, compute, data, errata, evaluation, uncertainty
+from osl_helpers.chapters import lowrank
 
 BASE = "base_llm_benchmark_eval.csv"
 Law = osl.ObservationalScalingLaw
@@ -520,9 +521,9 @@ CASES: list[Case] = [
     # ---------------------------------------------------------------- found beyond the issue
     raises("v_optimality on text", lambda e: osl.selection.v_optimality("abc", np.ones((5, 3))),
            v.NonNumericError, "must be numbers", FOUND),
-    raises("principal_angles on text", lambda e: osl.subspace.principal_angles("a", "b"),
+    raises("principal_angles on text", lambda e: lowrank.principal_angles("a", "b"),
            v.NonNumericError, "must be numbers", FOUND),
-    raises("heldout_null with n_heldout as text", lambda e: osl.subspace.heldout_null(e.X, "3"),  # type: ignore[arg-type]
+    raises("heldout_null with n_heldout as text", lambda e: lowrank.heldout_null(e.X, "3"),  # type: ignore[arg-type]
            osl.OSLInputError, "n_heldout must be an integer", FOUND),
     raises("efficiency_table with text FLOPs",
            lambda e: osl.efficiency.efficiency_table(
