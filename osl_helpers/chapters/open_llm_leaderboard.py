@@ -38,7 +38,6 @@ from osl_helpers.capabilities import CapabilityPCA
 from osl_helpers.chapters.lowrank import explained_variance_table, subset_structure
 from osl_helpers.evaluation import Comparison, Predictor, Split, compare_predictors, stack_tables
 from osl_helpers.law import ObservationalScalingLaw, normalize_target
-from osl_helpers.outliers import CHANCE
 from osl_helpers.setups import PAPER_SETUPS, TaskSetup
 
 __all__ = [
@@ -99,7 +98,7 @@ TYPES_SHOWN: tuple[str, ...] = ("pretrained", "fine-tuned", "chat", "merge")
 PARAMS_CUTOFF_B = 9.0
 #: Chance level of the v1 tasks that have one (TruthfulQA's MC2 and GSM8K do not).
 V1_CHANCE: dict[str, float] = {
-    v1: CHANCE[paper] for v1, paper in V1_TO_PAPER.items() if CHANCE.get(paper, 0.0) > 0
+    v1: data.CHANCE[paper] for v1, paper in V1_TO_PAPER.items() if data.CHANCE.get(paper, 0.0) > 0
 }
 #: The leaderboard's own demonstration of a contaminated model (v1).
 CONTAMINATION_DEMO = "Contamination/contaminated_proof_7b_v1.0"

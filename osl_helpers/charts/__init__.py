@@ -4,7 +4,7 @@ Topic modules add builders for one chapter each, e.g. :mod:`osl_helpers.charts.e
 """
 
 from osl_helpers.charts import (
-    compute,
+    compute_lines,
     did_it_hold,
     emergence,
     lowrank,
@@ -49,7 +49,7 @@ __all__ = [
     "WIDTH",
     "AnyChart",
     "category_scale",
-    "compute",
+    "compute_lines",
     "did_it_hold",
     "emergence",
     "family_colors",
