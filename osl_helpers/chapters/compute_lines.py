@@ -272,7 +272,7 @@ def efficiency_table(
     dof = fit.table.attrs["dof"]
     if dof < 1:
         raise NotEnoughModelsError("no residual degrees of freedom: add models or drop families")
-    cov = fit.table.attrs["cov"]
+    cov = np.asarray(fit.table.attrs["cov"], dtype=float)
     slope = fit.slope
     if slope <= 0:
         raise OSLInputError(f"the common slope is {slope:.3g} ≤ 0; multipliers are undefined")

@@ -131,8 +131,11 @@ def test_family_gaps_rebuild_the_decades() -> None:
 def test_efficiency_table_uses_the_common_slope_covariance() -> None:
     toy = _toy({"A": 0.3, "B": 0.3, "C": 0.3}, {"A": -6.0, "B": -6.3, "C": -5.0}, noise=0.02)
     fit = osl.fit_common_slope_lines(toy)
-    cov, dof = fit.table.attrs["cov"], fit.table.attrs["dof"]
+    cov, dof = np.asarray(fit.table.attrs["cov"]), fit.table.attrs["dof"]
     assert cov.shape == (4, 4) and dof == 15 - 4
+    np.testing.assert_allclose(cov, cov.T)
+    # The tables of two fits still concatenate (pandas compares their attrs).
+    assert len(pd.concat([fit.table, osl.fit_common_slope_lines(toy).table])) == 6
     np.testing.assert_allclose(np.sqrt(np.diag(cov)[1:]), fit.table["intercept_se"])
     t = cl.efficiency_table(toy, reference="A")
     assert t.attrs["dof"] == dof and t.attrs["slope_se"] == fit.table.attrs["slope_se"]
