@@ -413,7 +413,11 @@ def with_capabilities(models: pd.DataFrame, pca: CapabilityPCA) -> pd.DataFrame:
 def family_lines(
     frame: pd.DataFrame, y: str = "PC-1", x: str = "log10_flops", family: str = "Model Family"
 ) -> pd.DataFrame:
-    """:func:`~osl_helpers.compute.fit_family_lines` (Eq. 4) with the family in column ``family``."""
+    """The lines y = θ_f x + ν_f of :func:`~osl_helpers.compute.fit_family_lines` (Eq. 4).
+
+    The family column keeps the frame's name (``family``, e.g. ``Model Family``),
+    as ``osl.charts.family_scatter`` expects of its ``lines``.
+    """
     lines = fit_family_lines(frame, x=x, y=y, family=family)
     return lines.set_axis([family, *lines.columns[1:]], axis=1)
 
