@@ -22,16 +22,13 @@ from osl_helpers import (
     capabilities,
     compute,
     data,
-    efficiency,
     errata,
     evaluation,
     experiments,
     imputation,
     law,
-    outliers,
     selection,
     setups,
-    subspace,
     synthetic,
     uncertainty,
 )
@@ -81,12 +78,18 @@ from osl_helpers.law import ObservationalScalingLaw, fit_sigmoid_law, normalize_
 from osl_helpers.setups import PAPER_SETUPS, load_task
 
 if TYPE_CHECKING:
-    from osl_helpers import charts, forecast, rendering
+    from osl_helpers import chapters, charts, forecast, rendering
     from osl_helpers.rendering import enable_offline_charts
 
 # Altair (charts, rendering) and the command line's forecast are imported on first use,
 # so that ``python -m osl_helpers forecast`` starts quickly.
-_LAZY = {"charts": None, "rendering": None, "forecast": None, "enable_offline_charts": "rendering"}
+_LAZY = {
+    "chapters": None,
+    "charts": None,
+    "rendering": None,
+    "forecast": None,
+    "enable_offline_charts": "rendering",
+}
 
 
 def __getattr__(name: str) -> Any:
@@ -120,12 +123,12 @@ __all__ = [
     "PCAImputer",
     "byo",
     "capabilities",
+    "chapters",
     "charts",
     "compare_predictors",
     "compute",
     "compute_multiplier",
     "data",
-    "efficiency",
     "enable_offline_charts",
     "errata",
     "evaluation",
@@ -155,7 +158,6 @@ __all__ = [
     "masked_imputation_error",
     "mse",
     "normalize_target",
-    "outliers",
     "reference_line",
     "rendering",
     "selection",
@@ -165,7 +167,6 @@ __all__ = [
     "split_by_flops",
     "split_by_models",
     "split_by_top_fraction",
-    "subspace",
     "synthetic",
     "training_flops",
     "uncertainty",

@@ -241,7 +241,9 @@ class CommonSlopeFit(NamedTuple):
     ``slope`` is the shared w; ``table`` has one row per family with
     ``family``, ``intercept`` (b_f), ``intercept_se`` and ``n``, and
     ``table.attrs["slope_se"]`` holds the standard error of w; ``r2`` is the
-    R² of the whole fit.
+    R² of the whole fit. ``table.attrs["cov"]`` is the covariance matrix of
+    (w, b_1, …, b_F), families in the order of the rows, as nested tuples;
+    ``table.attrs["dof"]`` the residual degrees of freedom n − F − 1.
     """
 
     slope: float
@@ -311,6 +313,9 @@ def fit_common_slope_lines(
         }
     )
     table.attrs["slope_se"] = float(np.sqrt(cov[0, 0]))
+    # Nested tuples, not an array: pandas compares attrs when tables are concatenated.
+    table.attrs["cov"] = tuple(tuple(float(v) for v in row) for row in cov)
+    table.attrs["dof"] = dof
     table.attrs["skipped"] = skipped
     return CommonSlopeFit(float(coef[0]), table, float(r2))
 

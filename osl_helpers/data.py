@@ -53,6 +53,7 @@ __all__ = [
     "ARITHMETIC_CUTOFF_FLOPS",
     "BASE_TABLE",
     "BENCHMARKS",
+    "CHANCE",
     "CODE_FAMILIES",
     "COMMIT",
     "DEFAULT_BASE_URL",
@@ -144,6 +145,13 @@ BENCHMARKS: list[str] = [
     "XWinograd",
     "HumanEval",
 ]
+
+#: Chance accuracy of each standard benchmark (0 for generative ones). TruthfulQA (MC2)
+#: has no single chance level and is left out.
+CHANCE: dict[str, float] = {
+    "MMLU": 0.25, "ARC-C": 0.25, "HellaSwag": 0.25, "Winograd": 0.5,
+    "GSM8K": 0.0, "XWinograd": 0.5, "HumanEval": 0.0,
+}  # fmt: skip
 
 #: The 21 model families of the paper's 77 base models (Sec. 3.1).
 PAPER_FAMILIES: list[str] = [

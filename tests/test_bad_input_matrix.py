@@ -30,6 +30,7 @@ import osl_helpers as osl
 import osl_helpers.chapters.emergence
 from osl_helpers import _validation as v
 from osl_helpers import byo, compute, data, errata, evaluation, uncertainty
+from osl_helpers.chapters import compute_lines, lowrank, unified_scale
 from osl_helpers.chapters import did_it_hold as hold
 from osl_helpers.setups import TaskData
 
@@ -521,24 +522,24 @@ CASES: list[Case] = [
     # ---------------------------------------------------------------- found beyond the issue
     raises("v_optimality on text", lambda e: osl.selection.v_optimality("abc", np.ones((5, 3))),
            v.NonNumericError, "must be numbers", FOUND),
-    raises("principal_angles on text", lambda e: osl.subspace.principal_angles("a", "b"),
+    raises("principal_angles on text", lambda e: lowrank.principal_angles("a", "b"),
            v.NonNumericError, "must be numbers", FOUND),
-    raises("heldout_null with n_heldout as text", lambda e: osl.subspace.heldout_null(e.X, "3"),  # type: ignore[arg-type]
+    raises("heldout_null with n_heldout as text", lambda e: lowrank.heldout_null(e.X, "3"),  # type: ignore[arg-type]
            osl.OSLInputError, "n_heldout must be an integer", FOUND),
     raises("efficiency_table with text FLOPs",
-           lambda e: osl.efficiency.efficiency_table(
+           lambda e: compute_lines.efficiency_table(
                e.frame.assign(log10_flops=e.frame["log10_flops"].astype(object)
                               .where(e.frame.index > 0, "unknown"))),
            v.NonNumericError, "'unknown'", FOUND),
     raises("nested_line_fits with text 'nan' (was an SVD failure)",
-           lambda e: osl.efficiency.nested_line_fits(
+           lambda e: compute_lines.nested_line_fits(
                e.frame.assign(log10_flops=e.frame["log10_flops"].astype(object)
                               .where(e.frame.index > 0, "nan"))),
            v.NonNumericError, "'nan'", FOUND),
     raises("informative_ranges without a benchmark column",
-           lambda e: osl.outliers.informative_ranges(e.frame.drop(columns="MMLU")),
+           lambda e: unified_scale.informative_ranges(e.frame.drop(columns="MMLU")),
            v.MissingColumnError, "missing column(s) ['MMLU']", FOUND),
-    raises("uncounted_compute with text", lambda e: osl.outliers.uncounted_compute("2", 1e22, 7e9),  # type: ignore[arg-type]
+    raises("uncounted_compute with text", lambda e: unified_scale.uncounted_compute("2", 1e22, 7e9),  # type: ignore[arg-type]
            osl.OSLInputError, "multiplier must be a number", FOUND),
     raises("transition_width with text", lambda e: osl.chapters.emergence.transition_width("1"),  # type: ignore[arg-type]
            osl.OSLInputError, "slope must be a number", FOUND),

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import osl_helpers as osl
-from osl_helpers import subspace as sub
+from osl_helpers.chapters import lowrank as lr
 
 SUBSETS = ["paper", "extended", "preregistered", "all"]
 QUANTITIES = ["theta_1", "theta_2", "theta_3", "angle_PC-1", "share_lost"]
@@ -30,17 +30,17 @@ def B(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def structure(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    return sub.subset_structure(frames, reference="paper", n_components=3)
+    return lr.subset_structure(frames, reference="paper", n_components=3)
 
 
 @pytest.fixture(scope="module")
 def versus(structure: pd.DataFrame, B: pd.DataFrame) -> dict[str, pd.DataFrame]:
     # The chapter's nulls: 500 seeded random splits of the paper models.
     nulls = {
-        "preregistered": sub.heldout_null(B, n_heldout=20, n_draws=500, seed=0),
-        "extended": sub.heldout_null(B, n_heldout=38, n_draws=500, seed=0),
+        "preregistered": lr.heldout_null(B, n_heldout=20, n_draws=500, seed=0),
+        "extended": lr.heldout_null(B, n_heldout=38, n_draws=500, seed=0),
     }
-    return {s: sub.compare_with_null(structure.loc[s], n, QUANTITIES) for s, n in nulls.items()}
+    return {s: lr.compare_with_null(structure.loc[s], n, QUANTITIES) for s, n in nulls.items()}
 
 
 # --------------------------------------------------------------------------- the matrix B
@@ -48,7 +48,7 @@ def versus(structure: pd.DataFrame, B: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 def test_paper_matrix_and_its_holes(frames: dict[str, pd.DataFrame]) -> None:
     # Sec. 3.1: 77 base models; eight standard benchmarks.
-    holes = sub.missing_cells(frames["paper"].reset_index())
+    holes = lr.missing_cells(frames["paper"].reset_index())
     assert frames["paper"].shape[0] == 77
     # Six missing cells, in two whole-benchmark blocks.
     counts = holes.groupby(["benchmark", "Model Family"]).size().to_dict()
@@ -59,7 +59,7 @@ def test_paper_matrix_and_its_holes(frames: dict[str, pd.DataFrame]) -> None:
 
 
 def test_pca_imputation_beats_column_means_on_hidden_cells(B: pd.DataFrame) -> None:
-    check = sub.masked_imputation_check(B, frac=0.1, n_repeats=20, seed=0)
+    check = lr.masked_imputation_check(B, frac=0.1, n_repeats=20, seed=0)
     ratio = check.summary["vs_column_mean"]
     assert ratio["PCA rank 1"] < 0.6  # "about half the error of column means"
     assert ratio["PCA rank 2"] < ratio["PCA rank 1"]  # "rank 2 does slightly better"
@@ -70,7 +70,7 @@ def test_pca_imputation_beats_column_means_on_hidden_cells(B: pd.DataFrame) -> N
 
 def test_leave_one_out_humaneval_is_hard_arc_is_easy(B: pd.DataFrame) -> None:
     def rmse(column: str) -> pd.Series:
-        rows = sub.leave_one_out_imputation(B, column, n_components=(1,))
+        rows = lr.leave_one_out_imputation(B, column, n_components=(1,))
         return rows.assign(sq=rows["error"] ** 2).groupby("method")["sq"].mean() ** 0.5
 
     arc, he = rmse("ARC-C"), rmse("HumanEval")
@@ -83,7 +83,7 @@ def test_leave_one_out_humaneval_is_hard_arc_is_easy(B: pd.DataFrame) -> None:
 
 
 def test_code_models_score_above_their_imputed_humaneval(B: pd.DataFrame) -> None:
-    rows = sub.leave_one_out_imputation(B, "HumanEval", n_components=(1,))
+    rows = lr.leave_one_out_imputation(B, "HumanEval", n_components=(1,))
     rows = rows[rows["method"] == "PCA rank 1"]
     is_code = osl.load_base_benchmarks("paper").set_index("Model")["is_code_model"]
     under = rows.assign(code=rows["Model"].map(is_code)).groupby("code")["error"].mean()
@@ -113,6 +113,7 @@ def test_loadings_reading(B: pd.DataFrame) -> None:
     assert set(pc2[pc2 < 0].index) == {"GSM8K", "HumanEval", "TruthfulQA", "MMLU"}
     assert list(pc2.sort_values().index[:2]) == ["GSM8K", "HumanEval"]  # math and code lead
     assert pc3.abs().idxmax() == "HumanEval" and pc3["HumanEval"] ** 2 > 0.6
+    assert abs(pc3["HumanEval"]) > 2 * pc3.drop("HumanEval").abs().max()
     assert set(pc3[pc3 < -0.2].index) == {"GSM8K", "MMLU", "TruthfulQA"}
 
 
@@ -170,8 +171,8 @@ def test_noise_verdicts_do_not_hang_on_the_seed(
 ) -> None:
     # The robust verdicts (PC-1 same, third direction different) at other seeds.
     for s, n in (("preregistered", 20), ("extended", 38)):
-        null = sub.heldout_null(B, n_heldout=n, n_draws=200, seed=seed)
-        pct = sub.compare_with_null(structure.loc[s], null, QUANTITIES)["percentile"]
+        null = lr.heldout_null(B, n_heldout=n, n_draws=200, seed=seed)
+        pct = lr.compare_with_null(structure.loc[s], null, QUANTITIES)["percentile"]
         assert pct["angle_PC-1"] < 0.95
         assert pct["theta_3"] >= 0.95
 
@@ -179,7 +180,7 @@ def test_noise_verdicts_do_not_hang_on_the_seed(
 def test_which_directions_are_shared(frames: dict[str, pd.DataFrame]) -> None:
     fits = {s: osl.CapabilityPCA(n_components=3).fit(f[osl.BENCHMARKS]) for s, f in frames.items()}
     for s in ("extended", "preregistered"):
-        out = sub.subspace_coordinates(fits["paper"], fits[s])["outside"]
+        out = lr.subspace_coordinates(fits["paper"], fits[s])["outside"]
         assert out["PC-1"] < 0.15 and out["PC-3"] > 0.85
         g = fits[s].components_
         # PC-1 positive everywhere; PC-2 still sets GSM8K against HellaSwag.
@@ -187,7 +188,7 @@ def test_which_directions_are_shared(frames: dict[str, pd.DataFrame]) -> None:
         assert np.sign(g.at["PC-2", "GSM8K"]) == -np.sign(g.at["PC-2", "HellaSwag"])
         # PC-3 is no longer led by HumanEval.
         assert g.loc["PC-3"].abs().idxmax() != "HumanEval"
-    outside = sub.subspace_coordinates(fits["paper"], fits["extended"])["outside"]
+    outside = lr.subspace_coordinates(fits["paper"], fits["extended"])["outside"]
     assert outside["PC-2"] < 0.2
 
 
@@ -208,7 +209,7 @@ def test_exercise_preprocessing(B: pd.DataFrame) -> None:
 
 
 def test_exercise_two_components(frames: dict[str, pd.DataFrame]) -> None:
-    k2 = sub.subset_structure(frames, reference="paper", n_components=2)
+    k2 = lr.subset_structure(frames, reference="paper", n_components=2)
     for s in ("extended", "preregistered"):
         assert k2.at[s, "theta_2"] > 20
         assert k2.at[s, "share_lost"] > 0.02

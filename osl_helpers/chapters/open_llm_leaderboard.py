@@ -35,11 +35,10 @@ import pandas as pd
 from osl_helpers import data
 from osl_helpers._validation import NotEnoughModelsError, OSLInputError, require_columns
 from osl_helpers.capabilities import CapabilityPCA
+from osl_helpers.chapters.lowrank import explained_variance_table, subset_structure
 from osl_helpers.evaluation import Comparison, Predictor, Split, compare_predictors, stack_tables
 from osl_helpers.law import ObservationalScalingLaw, normalize_target
-from osl_helpers.outliers import CHANCE
 from osl_helpers.setups import PAPER_SETUPS, TaskSetup
-from osl_helpers.subspace import explained_variance_table, subset_structure
 
 __all__ = [
     "CONTAMINATION_DEMO",
@@ -101,7 +100,7 @@ TYPES_SHOWN: tuple[str, ...] = ("pretrained", "fine-tuned", "chat", "merge")
 PARAMS_CUTOFF_B = 9.0
 #: Chance level of the v1 tasks that have one (TruthfulQA's MC2 and GSM8K do not).
 V1_CHANCE: dict[str, float] = {
-    v1: CHANCE[paper] for v1, paper in V1_TO_PAPER.items() if CHANCE.get(paper, 0.0) > 0
+    v1: data.CHANCE[paper] for v1, paper in V1_TO_PAPER.items() if data.CHANCE.get(paper, 0.0) > 0
 }
 #: The leaderboard's own demonstration of a contaminated model (v1).
 CONTAMINATION_DEMO = "Contamination/contaminated_proof_7b_v1.0"
@@ -193,7 +192,7 @@ def variance_table(
     """Share of variance of every principal component (Eq. 5), for all models and per type.
 
     Columns: version, subset ("all" or a model type), models, component, k,
-    ratio, cumulative (see :func:`osl_helpers.subspace.explained_variance_table`).
+    ratio, cumulative (see :func:`osl_helpers.chapters.lowrank.explained_variance_table`).
     """
     cols = tasks(version)
     require_columns(frame, ["Model Type", *cols], "frame")
@@ -236,7 +235,7 @@ def paper_space(
     The reference is a :class:`CapabilityPCA` with K = ``n_components`` fitted
     on the paper's 77 models, on the six benchmarks both tables share. Each
     row (all v1 models, then one per type) is
-    :func:`osl_helpers.subspace.subset_structure`: the subset's own top-K
+    :func:`osl_helpers.chapters.lowrank.subset_structure`: the subset's own top-K
     share, the share of the frozen paper subspace, the difference and the
     principal angles between the two subspaces.
     """

@@ -7,7 +7,7 @@ Topic modules add builders for one chapter each, e.g. :mod:`osl_helpers.charts.e
 """
 
 from osl_helpers.charts import (
-    compute,
+    compute_lines,
     did_it_hold,
     emergence,
     lowrank,
@@ -46,7 +46,7 @@ __all__ = [
     "WIDTH",
     "AnyChart",
     "category_scale",
-    "compute",
+    "compute_lines",
     "did_it_hold",
     "emergence",
     "family_colors",

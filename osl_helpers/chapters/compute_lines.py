@@ -19,11 +19,14 @@ measures how well that holds and what it implies:
   the reference in mean capability and in mean log compute;
 * :func:`efficiency_vs_data`: whether families trained on more tokens are the
   more compute-efficient ones (a rank correlation, not a causal claim).
+
+The ``*_numbers`` functions return the plain numbers the chapter quotes.
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,6 +35,7 @@ from scipy.stats import f as f_dist
 from scipy.stats import spearmanr
 from scipy.stats import t as student_t
 
+from osl_helpers import compute
 from osl_helpers._validation import (
     NotEnoughModelsError,
     OSLInputError,
@@ -40,17 +44,34 @@ from osl_helpers._validation import (
     numeric_column,
     require_columns,
 )
-from osl_helpers.compute import fit_family_lines
-from osl_helpers.data import CODE_FAMILIES
+from osl_helpers.capabilities import CapabilityPCA
+from osl_helpers.compute import (
+    fit_common_slope_lines,
+    fit_family_lines,
+    fit_pooled_line,
+    training_flops,
+)
+from osl_helpers.data import BENCHMARKS, CODE_FAMILIES
 
 __all__ = [
+    "data_numbers",
+    "data_size_numbers",
+    "efficiency_numbers",
     "efficiency_table",
     "efficiency_vs_data",
+    "exercise_numbers",
     "family_gaps",
     "family_kind",
+    "family_lines",
+    "family_models",
+    "linearity_numbers",
     "linearity_summary",
     "linearity_table",
     "nested_line_fits",
+    "nested_numbers",
+    "starcoder2_numbers",
+    "summary_numbers",
+    "with_capabilities",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -62,11 +83,8 @@ def family_kind(families: pd.Series) -> pd.Series:
 
 
 def _usable(frame: pd.DataFrame, x: str, y: str, family: str, min_models: int) -> pd.DataFrame:
-    require_columns(frame, [x, y, family])
-    # Text such as 'nan' in a numeric column must raise, not become NaN or crash a solver.
-    data = pd.DataFrame(
-        {family: frame[family], x: numeric_column(frame, x), y: numeric_column(frame, y)}
-    ).dropna()
+    """The usable rows of ``compute._usable`` in families with at least ``min_models`` (≥ 2) of them."""
+    data = compute._usable(frame, x, y, family)
     counts = data[family].value_counts()
     return data[data[family].isin(counts[counts >= max(min_models, 2)].index)]
 
@@ -243,31 +261,25 @@ def efficiency_table(
     """
     if not 0 < check_number("level", level, example="0.95") < 1:
         raise OSLInputError(f"level must be in (0, 1); got {level}")
-    data = _usable(frame, x, y, family, min_models)
-    fams = sorted(data[family].unique())
+    fit = fit_common_slope_lines(frame, x=x, y=y, family=family, min_models=max(min_models, 2))
+    fams = list(fit.table["family"])
     if reference not in fams:
         if family in frame.columns and reference in set(frame[family]):
             raise NotEnoughModelsError(
                 f"reference family {reference!r} has fewer than {max(min_models, 2)} usable models"
             )
         raise UnknownFamilyError(f"reference family {reference!r} is not in the data")
-    xv = data[x].to_numpy(float)
-    yv = data[y].to_numpy(float)
-    design = np.column_stack(
-        [xv, pd.get_dummies(data[family]).reindex(columns=fams).to_numpy(float)]
-    )
-    coef, *_ = np.linalg.lstsq(design, yv, rcond=None)
-    resid = yv - design @ coef
-    dof = len(yv) - design.shape[1]
+    dof = fit.table.attrs["dof"]
     if dof < 1:
         raise NotEnoughModelsError("no residual degrees of freedom: add models or drop families")
-    cov = float(resid @ resid) / dof * np.linalg.inv(design.T @ design)
-    slope = float(coef[0])
+    cov = np.asarray(fit.table.attrs["cov"], dtype=float)
+    slope = fit.slope
     if slope <= 0:
         raise OSLInputError(f"the common slope is {slope:.3g} ≤ 0; multipliers are undefined")
     q = float(student_t.ppf(0.5 + level / 2, dof))
+    coef = np.concatenate([[slope], fit.table["intercept"].to_numpy(float)])
     r = 1 + fams.index(reference)
-    counts = data[family].value_counts()
+    ns, ses = fit.table["n"].to_numpy(int), fit.table["intercept_se"].to_numpy(float)
     rows = []
     for i, fam in enumerate(fams, start=1):
         diff = float(coef[i] - coef[r])
@@ -281,9 +293,9 @@ def efficiency_table(
         rows.append(
             {
                 "family": fam,
-                "n": int(counts[fam]),
+                "n": int(ns[i - 1]),
                 "intercept": float(coef[i]),
-                "intercept_se": math.sqrt(float(cov[i, i])),
+                "intercept_se": float(ses[i - 1]),
                 "decades": decades,
                 "decades_se": se,
                 "multiplier": 10**decades,
@@ -294,13 +306,8 @@ def efficiency_table(
     out = pd.DataFrame(rows)
     out.insert(1, "kind", family_kind(out["family"]))
     out = out.sort_values("decades", ascending=False, kind="stable").reset_index(drop=True)
-    ss_tot = float(((yv - yv.mean()) ** 2).sum())
     out.attrs.update(
-        slope=slope,
-        slope_se=math.sqrt(float(cov[0, 0])),
-        reference=reference,
-        r2=1.0 - float(resid @ resid) / ss_tot if ss_tot > 0 else math.nan,
-        dof=dof,
+        slope=slope, slope_se=fit.table.attrs["slope_se"], reference=reference, r2=fit.r2, dof=dof
     )
     return out
 
@@ -374,3 +381,180 @@ def efficiency_vs_data(
     res = spearmanr(out["decades"], out["tokens_T"])
     out.attrs = {"rho": float(res.statistic), "p_value": float(res.pvalue), "n": len(out)}
     return out
+
+
+# --------------------------------------------------------------------------- the chapter's numbers
+
+
+def data_numbers(models: pd.DataFrame) -> dict[str, Any]:
+    """The models, which have a known compute C, and how far 6ND is from the table's log10 C."""
+    flops = training_flops(
+        models["Model Size (B)"] * 1e9, models["Pretraining Data Size (T)"] * 1e12
+    )
+    gap = np.abs(np.log10(flops) - models["log10_flops"])
+    no_flops = models.loc[models["log10_flops"].isna(), "Model"].tolist()
+    return {
+        "n_models": len(models),
+        "n_with_flops": int(models["log10_flops"].notna().sum()),
+        "max_gap": float(gap.max()),
+        "no_flops": " and ".join(no_flops),
+        "n_no_flops": len(no_flops),
+        "n_bench": len(BENCHMARKS),
+    }
+
+
+def with_capabilities(models: pd.DataFrame, pca: CapabilityPCA) -> pd.DataFrame:
+    """``models`` with their capabilities S = γ(B − μ) (Eq. 5) and ``kind`` (code or general model)."""
+    out = models.join(pca.transform(models[BENCHMARKS]).set_axis(models.index))
+    out["kind"] = family_kind(out["Model Family"]) + " model"
+    return out
+
+
+def family_lines(
+    frame: pd.DataFrame, y: str = "PC-1", x: str = "log10_flops", family: str = "Model Family"
+) -> pd.DataFrame:
+    """The lines y = θ_f x + ν_f of :func:`~osl_helpers.compute.fit_family_lines` (Eq. 4).
+
+    The family column keeps the frame's name (``family``, e.g. ``Model Family``),
+    as ``osl.charts.family_scatter`` expects of its ``lines``.
+    """
+    lines = fit_family_lines(frame, x=x, y=y, family=family)
+    return lines.set_axis([family, *lines.columns[1:]], axis=1)
+
+
+def linearity_numbers(lin: pd.DataFrame) -> dict[str, Any]:
+    """How many families :func:`linearity_table` finds linear, their R², and the exceptions."""
+    return {
+        "n_fam3": len(lin),
+        "n_linear": int(lin["linear"].sum()),
+        "median_r2": float(lin["r2"].median()),
+        "min_r2_linear": float(lin.loc[lin["linear"], "r2"].min()),
+        "exceptions": ", ".join(lin.loc[~lin["linear"], "family"].tolist()),
+    }
+
+
+def family_models(
+    models: pd.DataFrame, family: str, family_column: str = "Model Family"
+) -> pd.DataFrame:
+    """The models of one family, from least to most compute."""
+    return models[models[family_column] == family].sort_values("log10_flops")
+
+
+def starcoder2_numbers(sc2: pd.DataFrame, lin: pd.DataFrame, pc1: pd.Series) -> dict[str, Any]:
+    """Why StarCoder2's line bends: the steps of PC-1 per decade and GSM8K's share of the last one.
+
+    ``sc2`` is :func:`family_models` of StarCoder2, ``lin`` its
+    :func:`linearity_table` and ``pc1`` the loadings γ_1 of PC-1.
+    """
+    steps = sc2["PC-1"].diff() / sc2["log10_flops"].diff()
+    by_family = lin.set_index("family")
+    contrib = sc2[BENCHMARKS].diff().iloc[2] * pc1
+    return {
+        "sc2_r2": float(by_family["r2"]["StarCoder2"]),
+        "sc2_step_small": float(steps.iloc[1]),
+        "sc2_step_large": float(steps.iloc[2]),
+        "sc2_tokens": ", ".join(f"{t:g}" for t in sc2["Pretraining Data Size (T)"]),
+        "sc2_span": float(by_family["span"]["StarCoder2"]),
+        "sc2_gsm_small": float(sc2["GSM8K"].iloc[1]),
+        "sc2_gsm_large": float(sc2["GSM8K"].iloc[2]),
+        "sc2_gsm_share": 100 * float(contrib["GSM8K"] / contrib.sum()),
+    }
+
+
+def summary_numbers(summary: pd.DataFrame) -> dict[str, int]:
+    """From :func:`linearity_summary`: linear and rising families of PC-2 and PC-3, rising of PC-1."""
+    out = {}
+    for pc in ("PC-2", "PC-3"):
+        key = pc.replace("-", "").lower()
+        out[f"{key}_linear"] = int(summary["linear"][pc])
+        out[f"{key}_rising"] = int(summary["rising"][pc])
+    out["pc1_rising"] = int(summary["rising"]["PC-1"])
+    return out
+
+
+def nested_numbers(nested: pd.DataFrame) -> dict[str, Any]:
+    """Size, R² and F-test p-values of :func:`nested_line_fits`."""
+    return {
+        "nested_n": nested.attrs["n_models"],
+        "nested_f": nested.attrs["n_families"],
+        "common_r2": float(nested["r2"]["common slope"]),
+        "perfam_r2": float(nested["r2"]["slope per family"]),
+        "p_offsets": float(nested["p_value"]["common slope"]),
+        "p_slopes": float(nested["p_value"]["slope per family"]),
+    }
+
+
+def efficiency_numbers(table: pd.DataFrame) -> dict[str, Any]:
+    """From :func:`efficiency_table`: θ, the most and least efficient families, intervals off parity."""
+    best, worst = table.iloc[0], table.iloc[-1]
+    code = table[table["kind"] == "code"]
+    return {
+        "theta": table.attrs["slope"],
+        "theta_se": table.attrs["slope_se"],
+        "n_eff": len(table),
+        "best": best["family"],
+        "best_mult": float(best["multiplier"]),
+        "best_lo": float(best["lo"]),
+        "best_hi": float(best["hi"]),
+        "worst": worst["family"],
+        "worst_more": float(1 / worst["multiplier"]),
+        "worst_more_lo": float(1 / worst["hi"]),
+        "worst_more_hi": float(1 / worst["lo"]),
+        "n_above": int((table["lo"] > 1).sum()),
+        "above": ", ".join(table.loc[table["lo"] > 1, "family"]),
+        "n_below": int((table["hi"] < 1).sum()),
+        "n_code": len(code),
+        "n_code_below_one": int((code["multiplier"] < 1).sum()),
+    }
+
+
+def data_size_numbers(by_data: pd.DataFrame, general: pd.DataFrame) -> dict[str, Any]:
+    """Spearman's ρ of :func:`efficiency_vs_data` for general families and for all."""
+    return {
+        "rho_general": general.attrs["rho"],
+        "p_general": general.attrs["p_value"],
+        "n_general": general.attrs["n"],
+        "rho_all": by_data.attrs["rho"],
+        "p_all": by_data.attrs["p_value"],
+    }
+
+
+def exercise_numbers(
+    models: pd.DataFrame, lin: pd.DataFrame, nested: pd.DataFrame, sc2: pd.DataFrame
+) -> dict[str, Any]:
+    """Numbers of the exercise solutions: standardised PCA, parameters instead of compute, and R² by chance.
+
+    The last part draws 20 000 noisy lines through StarCoder2's x at its own
+    slope and at the median slope, with the residual σ of the
+    slope-per-family fit, and reports how often R² < 0.9 (seeded).
+    """
+    std = CapabilityPCA(n_components=3, standardize=True).fit(models[BENCHMARKS])
+    std_models = models.drop(columns=["PC-1", "PC-2", "PC-3"]).join(
+        std.transform(models[BENCHMARKS])
+    )
+    std_lin = linearity_table(std_models, y="PC-1")
+    par_lin = linearity_table(models, y="PC-1", x="log10_params")
+    row = nested.loc["slope per family"]
+    sd = np.sqrt(row["rss"] / (nested.attrs["n_models"] - row["parameters"]))
+    x = sc2["log10_flops"].to_numpy()
+    rng = np.random.default_rng(0)
+    sc2_slope = float(lin.set_index("family")["slope"]["StarCoder2"])
+    shares = []
+    for slope in (sc2_slope, lin["slope"].median()):
+        y = slope * x + rng.normal(0.0, sd, size=(20_000, len(x)))
+        shares.append(100 * np.mean([np.corrcoef(x, r)[0, 1] ** 2 < 0.9 for r in y]))
+    return {
+        "ex_std_n_linear": int(std_lin["linear"].sum()),
+        "ex_std_n_fam3": len(std_lin),
+        "ex_std_sc2_r2": float(std_lin.set_index("family")["r2"]["StarCoder2"]),
+        "ex_std_pooled_r2": fit_pooled_line(std_models, y="PC-1")["r2"],
+        "ex_par_n_linear": int(par_lin["linear"].sum()),
+        "ex_par_n_fam3": len(par_lin),
+        "ex_par_median_r2": float(par_lin["r2"].median()),
+        "ex_par_pooled_r2": fit_pooled_line(models, x="log10_params", y="PC-1")["r2"],
+        "ex_sd": float(sd),
+        "ex_sc2_slope": sc2_slope,
+        "ex_med_slope": float(lin["slope"].median()),
+        "ex_p_own": float(shares[0]),
+        "ex_p_med": float(shares[1]),
+    }

@@ -15,7 +15,8 @@ span(γ) is a property of language models in general or of those 77 models:
   subset, i.e. what sampling noise alone produces;
 * :func:`masked_imputation_check`, :func:`leave_one_out_imputation` and
   :func:`missing_cells` check the imputation step (Alg. A.1) that precedes
-  the PCA whenever cells of B are missing.
+  the PCA whenever cells of B are missing;
+* the ``*_numbers`` functions return the plain numbers the chapter quotes.
 
 Every matrix is completed the way :class:`~osl_helpers.capabilities.CapabilityPCA`
 completes it (a :class:`~osl_helpers.imputation.PCAImputer` fitted on the same
@@ -50,19 +51,43 @@ from osl_helpers.capabilities import CapabilityPCA, pc_names
 from osl_helpers.imputation import PCAImputer, masked_imputation_error
 
 __all__ = [
+    "ANGLE_NAMES",
     "ImputationCheck",
+    "angle_rows",
+    "code_numbers",
+    "code_scores",
     "compare_with_null",
     "completed_centred",
     "component_angles",
+    "coordinate_numbers",
+    "exercise_numbers",
+    "explained_ratio",
     "explained_variance_table",
     "heldout_null",
+    "imputation_numbers",
+    "imputed_cells",
+    "imputed_numbers",
     "leave_one_out_imputation",
+    "leave_one_out_numbers",
+    "leave_one_out_rmse",
+    "leave_one_out_table",
+    "load_subsets",
+    "loading_numbers",
     "masked_imputation_check",
+    "matrix_numbers",
     "missing_cells",
+    "null_comparison",
+    "null_numbers",
+    "paper_coordinates",
     "principal_angles",
+    "reading_numbers",
+    "stacked_loadings",
+    "structure_numbers",
     "subset_structure",
     "subspace_coordinates",
+    "variance_numbers",
     "variance_share",
+    "with_family",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -458,3 +483,279 @@ def leave_one_out_imputation(
                 }
             )
     return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- the chapter's numbers
+
+#: Display names of the angle columns of :func:`subset_structure`.
+ANGLE_NAMES = {"theta_1": "θ₁", "theta_2": "θ₂", "theta_3": "θ₃", "angle_PC-1": "PC-1 angle"}
+
+
+def load_subsets(
+    names: Sequence[data.Subset] = ("paper", "extended", "preregistered", "all"),
+) -> dict[str, pd.DataFrame]:
+    """The named subsets of base models (:func:`~osl_helpers.data.load_base_benchmarks`), indexed by model."""
+    return {s: data.load_base_benchmarks(s).set_index("Model") for s in names}
+
+
+def matrix_numbers(B: pd.DataFrame, holes: pd.DataFrame) -> dict[str, Any]:
+    """Size of B ∈ R^{n×T} and where its missing cells (:func:`missing_cells`) are."""
+    where = holes.groupby(["benchmark", "Model Family"]).size()
+    return {
+        "n_models": B.shape[0],
+        "n_bench": B.shape[1],
+        "n_cells": B.size,
+        "n_missing": len(holes),
+        "pct_missing": 100 * len(holes) / B.size,
+        "where_missing": "; ".join(
+            f"{b} of {n} {f} models" for b, f, n in where.reset_index().itertuples(index=False)
+        ),
+    }
+
+
+def imputation_numbers(check: ImputationCheck) -> dict[str, Any]:
+    """Mean RMSE per method of :func:`masked_imputation_check`, rank 1 against the column mean (%)."""
+    rmse = check.summary["mean_rmse"]
+    return {
+        "rmse_mean": float(rmse["column mean"]),
+        "rmse_pca1": float(rmse["PCA rank 1"]),
+        "rmse_pca2": float(rmse["PCA rank 2"]),
+        "ratio_pca1": 100 * float(check.summary["vs_column_mean"]["PCA rank 1"]),
+        "n_not_converged": check.n_not_converged,
+        "n_pca_fits": int(check.errors["method"].str.startswith("PCA").sum()),
+    }
+
+
+def leave_one_out_table(
+    X: pd.DataFrame, columns: Sequence[str], n_components: tuple[int, ...] = (1, 2)
+) -> pd.DataFrame:
+    """:func:`leave_one_out_imputation` for each of ``columns``, stacked with a ``benchmark`` column."""
+    return pd.concat(
+        {c: leave_one_out_imputation(X, c, n_components) for c in columns}, names=["benchmark"]
+    ).reset_index(level=0)
+
+
+def leave_one_out_rmse(loo: pd.DataFrame) -> pd.Series:
+    """RMSE of :func:`leave_one_out_table` per (benchmark, method)."""
+    return loo.assign(sq=loo["error"] ** 2).groupby(["benchmark", "method"])["sq"].mean() ** 0.5
+
+
+def with_family(loo: pd.DataFrame, models: pd.DataFrame, benchmark: str) -> pd.DataFrame:
+    """The rows of ``benchmark`` in :func:`leave_one_out_table` with each model's family and code flag.
+
+    ``models`` is indexed by model, with ``Model Family`` and ``is_code_model``.
+    """
+    rows = loo[loo["benchmark"] == benchmark]
+    return rows.assign(
+        **{c: rows["Model"].map(models[c]) for c in ("Model Family", "is_code_model")}
+    )
+
+
+def leave_one_out_numbers(loo: pd.DataFrame, models: pd.DataFrame) -> dict[str, float]:
+    """RMSE of :func:`leave_one_out_table` per benchmark and method, and rank 1 on general models' HumanEval."""
+    rmse = leave_one_out_rmse(loo)
+    out = {
+        f"loo_{b.replace('-', '')}_{m.split()[-1]}": float(v)
+        for (b, m), v in zip(rmse.index, rmse.to_numpy(), strict=True)
+    }
+    he = with_family(loo, models, "HumanEval")
+    general = he[(he["method"] == "PCA rank 1") & ~he["is_code_model"]]
+    out["loo_HumanEval_general"] = float((general["error"] ** 2).mean() ** 0.5)
+    return out
+
+
+def imputed_cells(pca: CapabilityPCA, B: pd.DataFrame, holes: pd.DataFrame) -> pd.DataFrame:
+    """The missing cells of :func:`missing_cells` with their imputed value and the column's best observed score."""
+    if pca.imputer_ is None:
+        raise OSLInputError("the PCA was fitted without imputation; there are no imputed cells")
+    filled = pca.imputer_.transform(B)
+    imputed = holes.assign(imputed=[filled.at[r.Model, r.benchmark] for r in holes.itertuples()])
+    imputed["best observed"] = imputed["benchmark"].map(B.max())
+    return imputed
+
+
+def imputed_numbers(imputed: pd.DataFrame) -> dict[str, Any]:
+    """The imputed cell furthest above its benchmark's best observed score, and how many lie above."""
+    top = imputed.iloc[(imputed["imputed"] - imputed["best observed"]).argmax()]
+    return {
+        "above_cell": f"{top['benchmark']} of {data.short_name(top['Model'])}",
+        "above_value": float(top["imputed"]),
+        "above_best": float(top["best observed"]),
+        "n_above_best": int((imputed["imputed"] > imputed["best observed"]).sum()),
+    }
+
+
+def explained_ratio(pca: CapabilityPCA) -> pd.Series:
+    """Explained-variance ratio of each principal component, indexed PC-1, PC-2, …"""
+    return pd.Series(pca.explained_variance_ratio_, index=pca.components_.index)
+
+
+def variance_numbers(ratio: pd.Series) -> dict[str, float]:
+    """Shares (%) of PC-1, PC-2, PC-3 and of the top two and three components (Sec. 3.2: ≈ 80% and 97%)."""
+    return {
+        "pc1_share": 100 * float(ratio.iloc[0]),
+        "pc2_share": 100 * float(ratio.iloc[1]),
+        "pc3_share": 100 * float(ratio.iloc[2]),
+        "top2_share": 100 * float(ratio.iloc[:2].sum()),
+        "top3_share": 100 * float(ratio.iloc[:3].sum()),
+    }
+
+
+def loading_numbers(gamma: pd.DataFrame) -> dict[str, Any]:
+    """How the loadings γ of PC-1 … PC-3 read: signs, extremes and PC-3's dominant benchmark."""
+    pc1, pc2, pc3 = (gamma.T[pc] for pc in ("PC-1", "PC-2", "PC-3"))
+    return {
+        "n_pc1_positive": int((pc1 > 0).sum()),
+        "pc1_min_bench": pc1.idxmin(),
+        "pc1_min": float(pc1.min()),
+        "pc1_next": float(pc1.nsmallest(2).iloc[1]),
+        "pc2_pos": ", ".join(pc2[pc2 > 0].sort_values(ascending=False).index),
+        "pc2_neg": ", ".join(pc2[pc2 < 0].sort_values().index),
+        "pc3_top": pc3.abs().idxmax(),
+        "pc3_top_loading": float(pc3.max()),
+        "pc3_top_share": 100 * float(pc3.max() ** 2 / (pc3**2).sum()),
+        "pc3_neg": ", ".join(pc3[pc3 < -0.2].sort_values().index),
+    }
+
+
+def code_scores(S: pd.DataFrame, models: pd.DataFrame) -> pd.DataFrame:
+    """PC-1 … PC-3 of each model with its family and ``kind`` (code or general model)."""
+    out = S[["PC-1", "PC-2", "PC-3"]].join(models[["Model Family", "is_code_model"]]).reset_index()
+    out["kind"] = out["is_code_model"].map({True: "code model", False: "general model"})
+    return out
+
+
+def code_numbers(scores: pd.DataFrame) -> dict[str, Any]:
+    """Code families, and the mean PC-2 and PC-3 of code and general models (:func:`code_scores`)."""
+    out: dict[str, Any] = {
+        "n_code_families": scores.loc[scores["is_code_model"], "Model Family"].nunique()
+    }
+    means = scores.groupby("kind")[["PC-2", "PC-3"]].mean()
+    for pc in ("PC-2", "PC-3"):
+        for kind in means.index:
+            out[f"mean_{pc.replace('-', '')}_{kind.split()[0]}"] = float(means[pc][kind])
+    return out
+
+
+def structure_numbers(structure: pd.DataFrame) -> dict[str, Any]:
+    """Shares (%) and angles (degrees) of :func:`subset_structure`, per subset and the smallest shares."""
+    out: dict[str, Any] = {}
+    for s, row in structure.iterrows():
+        for col in ("pc1_share", "own_share", "frozen_share", "share_lost"):
+            out[f"{s}_{col}"] = 100 * float(row[col])
+        for col in ("theta_1", "theta_2", "theta_3", "angle_PC-1"):
+            out[f"{s}_{col.replace('angle_PC-1', 'pc1_angle')}"] = float(row[col])
+    out["min_pc1_share"] = 100 * float(structure["pc1_share"].min())
+    out["min_own_share"] = 100 * float(structure["own_share"].min())
+    out["min_frozen_share"] = 100 * float(structure["frozen_share"].min())
+    out["ext_missing"] = int(structure["missing_cells"]["extended"])
+    return out
+
+
+def paper_coordinates(
+    fits: Mapping[str, CapabilityPCA], subsets: Sequence[str] = ("extended", "preregistered")
+) -> pd.DataFrame:
+    """:func:`subspace_coordinates` of each subset's components in the paper's, one row per component."""
+    coords = pd.concat({s: subspace_coordinates(fits["paper"], fits[s]) for s in subsets})
+    coords.index = [f"{s} {pc}" for s, pc in coords.index]
+    coords.columns = [
+        f"paper {c}" if c != "outside" else "outside paper space" for c in coords.columns
+    ]
+    return coords
+
+
+def coordinate_numbers(coords: pd.DataFrame) -> dict[str, float]:
+    """Length outside the paper's space of the subsets' components (:func:`paper_coordinates`)."""
+    outside = coords["outside paper space"]
+    return {
+        "ext_pc3_outside": float(outside["extended PC-3"]),
+        "pre_pc3_outside": float(outside["preregistered PC-3"]),
+        "ext_pc2_outside": float(outside["extended PC-2"]),
+        "pre_pc2_outside": float(outside["preregistered PC-2"]),
+        "max_pc1_outside": float(outside[["extended PC-1", "preregistered PC-1"]].max()),
+    }
+
+
+def stacked_loadings(fits: Mapping[str, CapabilityPCA], leave_out: str = "all") -> pd.DataFrame:
+    """The loadings γ of every fit but ``leave_out``, one row per subset and component."""
+    stacked = pd.concat({s: p.components_ for s, p in fits.items() if s != leave_out})
+    stacked.index = [f"{s} {pc}" for s, pc in stacked.index]
+    return stacked
+
+
+def reading_numbers(
+    fits: Mapping[str, CapabilityPCA],
+    subsets: Sequence[str] = ("paper", "extended", "preregistered"),
+) -> dict[str, Any]:
+    """Per subset: PC-3's two largest loadings and whether every PC-1 loading is positive."""
+    out: dict[str, Any] = {}
+    for s in subsets:
+        gamma = fits[s].components_.T
+        out[f"{s}_pc3_reading"] = " and ".join(gamma["PC-3"].abs().nlargest(2).index)
+        out[f"{s}_pc1_all_positive"] = bool((gamma["PC-1"] > 0).all())
+    return out
+
+
+def null_comparison(
+    B: pd.DataFrame,
+    structure: pd.DataFrame,
+    n_preregistered: int,
+    n_draws: int = 500,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """The preregistered and extended rows of :func:`subset_structure` against their nulls.
+
+    The nulls (:func:`heldout_null` on B) hold out as many models as the
+    preregistered subset, and half of B for the extended one. One row per
+    ``subset`` and ``quantity`` (angles and ``share_lost``) with the columns
+    of :func:`compare_with_null`.
+    """
+    columns = [*ANGLE_NAMES, "share_lost"]
+    nulls = {
+        "preregistered": heldout_null(B, n_heldout=n_preregistered, n_draws=n_draws, seed=seed),
+        "extended": heldout_null(B, n_heldout=len(B) // 2, n_draws=n_draws, seed=seed),
+    }
+    versus = {s: compare_with_null(structure.T[s], null, columns) for s, null in nulls.items()}
+    return pd.concat(versus, names=["subset"]).reset_index()
+
+
+def null_numbers(table: pd.DataFrame) -> dict[str, float]:
+    """Upper null quantile and observed percentile (%) of each row of :func:`null_comparison`."""
+    out = {}
+    rows = zip(
+        table["subset"], table["quantity"], table["null_hi"], table["percentile"], strict=True
+    )
+    for s, q, hi, pct in rows:
+        key = f"null_{s}_{q.replace('angle_PC-1', 'pc1_angle')}"
+        out[f"{key}_hi"] = float(hi) * (100 if q == "share_lost" else 1)
+        out[f"{key}_pct"] = 100 * float(pct)
+    return out
+
+
+def angle_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """The angle rows of :func:`null_comparison`, quantities under their display names."""
+    return table[table["quantity"].isin(ANGLE_NAMES)].replace({"quantity": ANGLE_NAMES})
+
+
+def exercise_numbers(B: pd.DataFrame, frames: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
+    """Numbers of the exercise solutions: other PCA settings, K = 2, and leave-one-out per benchmark."""
+    out: dict[str, Any] = {}
+    settings: dict[str, dict[str, Any]] = {
+        "std": {"standardize": True},
+        "imp2": {"impute_components": 2},
+    }
+    for name, kw in settings.items():
+        r = CapabilityPCA(n_components=8, **kw).fit(B).explained_variance_ratio_
+        out[f"ex_{name}_pc1"] = 100 * float(r[0])
+        out[f"ex_{name}_top3"] = 100 * float(r[:3].sum())
+    k2 = subset_structure(frames, reference="paper", n_components=2)
+    for s in ("extended", "preregistered"):
+        out[f"ex_k2_{s}_theta_2"] = float(k2["theta_2"][s])
+        out[f"ex_k2_{s}_lost"] = 100 * float(k2["share_lost"][s])
+    rmse = leave_one_out_rmse(leave_one_out_table(B, data.BENCHMARKS, n_components=(1,))).unstack()
+    ratio = rmse["PCA rank 1"] / rmse["column mean"]
+    out["ex_loo_worst"] = ratio.idxmax()
+    out["ex_loo_worst_ratio"] = 100 * float(ratio.max())
+    out["ex_loo_best"] = ratio.idxmin()
+    out["ex_loo_best_ratio"] = 100 * float(ratio.min())
+    return out
