@@ -13,6 +13,11 @@ subsets, Sec. 5), ``charts`` (Altair builders) and ``rendering`` (offline
 chart display in the book). ``uncertainty`` puts prediction intervals around a law
 (bootstrap and conformal); ``forecast`` applies them to your own scores, also from the
 command line: ``python -m osl_helpers forecast SCORES.csv --target COLUMN``.
+
+Each chapter of the book has its own module in :mod:`osl_helpers.chapters`, named after
+its notebook (``book/03_fitting.ipynb`` ↔ ``osl_helpers.chapters.fitting``), and, if it
+draws charts no other chapter draws, one in :mod:`osl_helpers.charts` of the same name.
+The core modules above never import a chapter module.
 """
 
 from typing import TYPE_CHECKING, Any
