@@ -29,7 +29,7 @@ def task_numbers(tasks: Mapping[str, TaskData]) -> dict[str, int | str]:
 
 
 def fit_numbers(fits: Mapping[str, TaskFit]) -> dict[str, float | int]:
-    """Per target: test MSE, the authors' test MSE, the largest |Ê − y| held out, training size."""
+    """Per target: test MSE, the authors' test MSE, the largest abs(Ê − y) held out, training size."""
     authors = authors_reference()["mse"]
     out: dict[str, float | int] = {}
     for key, fit in fits.items():

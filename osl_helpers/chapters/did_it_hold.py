@@ -839,7 +839,7 @@ def math_numbers(comparison: Comparison) -> dict[str, Any]:
     """MATH Level 5 out of time: its largest miss, and the test with GSM8K among the inputs.
 
     ``comparison``: :func:`out_of_time` of ``math_hard``. The miss is the later
-    model with the largest |Ê − E| of the 3-PC law; ``oot_math8_*`` refit the
+    model with the largest abs(Ê − E) of the 3-PC law; ``oot_math8_*`` refit the
     setup with all of :data:`~osl_helpers.data.BENCHMARKS` (GSM8K included).
     """
     preds = comparison.predictions
@@ -942,7 +942,7 @@ def band_numbers(y_test: pd.Series, boot: BootstrapResult, level: float = 0.8) -
 
 
 def band_frame(points: pd.DataFrame, boot: BootstrapResult, level: float = 0.8) -> pd.DataFrame:
-    """A bootstrap prediction band along a fit's x axis, for :func:`~osl_helpers.charts.law_fit_chart`.
+    """A bootstrap prediction band along a fit's x axis, for :func:`~osl_helpers.charts.scatter.law_fit_chart`.
 
     ``points``: a fit's points (``Model``, ``f_equiv_log10_flops``); columns of
     the result: those two, ``lo``, ``hi`` and ``y_hat`` (the median), sorted by x.

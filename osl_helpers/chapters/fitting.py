@@ -99,7 +99,7 @@ def roundtrip_numbers(
     """The reference line (w_f, b_f) and how well Eq. 8 maps ``family`` back to its own compute.
 
     ``f_equiv`` is log10 C̄_f of every model; ``max_roundtrip`` is the largest
-    |log10 C̄_f − log10 C| over the family, ``same_as_fit`` the largest gap to
+    abs(log10 C̄_f − log10 C) over the family, ``same_as_fit`` the largest gap to
     the column ``f_equiv_log10_flops`` of ``points``.
     """
     members = points["Model Family"] == family
