@@ -13,10 +13,16 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from osl_helpers.experiments import TaskFit
+from osl_helpers.experiments import TaskFit, fit_task
 from osl_helpers.setups import TaskData, authors_reference
 
-__all__ = ["best_k_numbers", "fit_numbers", "task_numbers", "weight_numbers"]
+__all__ = [
+    "best_k_numbers",
+    "exercise_numbers",
+    "fit_numbers",
+    "task_numbers",
+    "weight_numbers",
+]
 
 
 def task_numbers(tasks: Mapping[str, TaskData]) -> dict[str, int | str]:
@@ -65,3 +71,38 @@ def best_k_numbers(by_k: pd.DataFrame) -> dict[str, int]:
     """
     best = by_k.loc[by_k.groupby("target")["test_mse"].idxmin()].set_index("target")["K"]
     return {"best_k_bench": int(best["agentbench"]), "best_k_board": int(best["agentboard"])}
+
+
+def exercise_numbers(fits: Mapping[str, TaskFit]) -> dict[str, float]:
+    """Solutions of the exercises: the agent laws without HumanEval; AgentBoard's progress rate.
+
+    ``fits`` are the paper's fits of both targets. ``ag_ex_mse_<key>`` and
+    ``ag_ex_nohe_mse_<key>`` are the held-out MSEs with and without HumanEval
+    among the inputs, ``ag_ex_nohe_<model>`` the prediction without it of each
+    held-out AgentBench model (``gpt4``, ``claude2``). ``ag_ex_sr_err`` and
+    ``ag_ex_pr_err`` are the errors (observed − predicted) on AgentBoard's held-out
+    model of the success-rate and the progress-rate law, ``ag_ex_sr_y`` and
+    ``ag_ex_pr_y`` its observed scores.
+    """
+    out: dict[str, float] = {}
+    for key, fit in fits.items():
+        setup = fit.task.setup
+        kept = tuple(b for b in setup.benchmarks if b != "HumanEval")
+        nohe = fit_task(setup.with_(benchmarks=kept))
+        out[f"ag_ex_mse_{key}"] = fit.test_mse
+        out[f"ag_ex_nohe_mse_{key}"] = nohe.test_mse
+        if key == "agentbench":
+            test = nohe.points[nohe.points["split"] == "test"]
+            for model, name in (("gpt-4-0613", "gpt4"), ("claude-2.0", "claude2")):
+                out[f"ag_ex_nohe_{name}"] = float(test["y_hat"][model])
+                out[f"ag_ex_y_{name}"] = float(test["y"][model])
+                out[f"ag_ex_yhat_{name}"] = float(fit.points["y_hat"][model])
+    board = fits["agentboard"]
+    progress = fit_task(board.task.setup.with_(column="ABoard-Avg_PR"))
+    for name, f in (("sr", board), ("pr", progress)):
+        test = f.points[f.points["split"] == "test"]
+        out[f"ag_ex_{name}_y"] = float(test["y"].iloc[0])
+        out[f"ag_ex_{name}_err"] = float((test["y"] - test["y_hat"]).iloc[0])
+        out[f"ag_ex_{name}_rel"] = out[f"ag_ex_{name}_err"] / out[f"ag_ex_{name}_y"]
+        out[f"ag_ex_{name}_mse"] = f.test_mse
+    return out

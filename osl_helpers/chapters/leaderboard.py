@@ -40,6 +40,7 @@ __all__ = [
     "comparison_numbers",
     "diagnostic_numbers",
     "diagnostics",
+    "exercise_numbers",
     "mse_table",
     "setup_numbers",
     "setup_table",
@@ -293,3 +294,44 @@ def diagnostic_numbers(diag: pd.DataFrame, table: pd.DataFrame) -> dict[str, flo
     for col in ("train_r2", "test_skill", "test_bias"):
         out[f"math_hard_{_DIAGNOSTICS[col]}_floor"] = float(floor[col].loc["math_hard"])
     return out
+
+
+def exercise_numbers() -> dict[str, float | int]:
+    """Solutions of the exercises: GPQA with Llama-2-7B's cutoff; BBH rescaled from 0.
+
+    ``lb_ex_gpqa_*``: the test MSE and the numbers of training and test models
+    with the paper's cutoff and with ``cutoff_flops=8.4e22``, and both fits' MSE
+    on the test models they share (``*_common``, ``lb_ex_gpqa_n_common``).
+    ``lb_ex_bbh_*``: the test MSE with the chance level, on the rescaled and on
+    the raw scale (× (1 − low)²), with ``low=0`` (already raw), and the ratio of
+    the last two (``lb_ex_bbh_ratio``).
+    """
+    base = fit_task("gpqa")
+    low_cut = fit_task(PAPER_SETUPS["gpqa"].with_(cutoff_model=None, cutoff_flops=LLAMA2_7B_FLOPS))
+    test_a = base.points.index[base.points["split"] == "test"]
+    test_b = low_cut.points.index[low_cut.points["split"] == "test"]
+    common = test_a.intersection(test_b)
+
+    def mse_on(fit: Any) -> float:
+        pts = fit.points.loc[common]
+        return float(((pts["y"] - pts["y_hat"]) ** 2).mean())
+
+    chance = PAPER_SETUPS["bbh"].low
+    bbh = fit_task("bbh")
+    raw = fit_task(PAPER_SETUPS["bbh"].with_(low=0.0))
+    return {
+        "lb_ex_gpqa_mse": base.test_mse,
+        "lb_ex_gpqa_n_train": int((base.points["split"] == "train").sum()),
+        "lb_ex_gpqa_n_test": len(test_a),
+        "lb_ex_gpqa_low_mse": low_cut.test_mse,
+        "lb_ex_gpqa_low_n_train": int((low_cut.points["split"] == "train").sum()),
+        "lb_ex_gpqa_low_n_test": len(test_b),
+        "lb_ex_gpqa_n_common": len(common),
+        "lb_ex_gpqa_mse_common": mse_on(base),
+        "lb_ex_gpqa_low_mse_common": mse_on(low_cut),
+        "lb_ex_bbh_low": chance,
+        "lb_ex_bbh_mse": bbh.test_mse,
+        "lb_ex_bbh_mse_raw": bbh.test_mse * (1.0 - chance) ** 2,
+        "lb_ex_bbh_zero_mse": raw.test_mse,
+        "lb_ex_bbh_ratio": raw.test_mse / (bbh.test_mse * (1.0 - chance) ** 2),
+    }

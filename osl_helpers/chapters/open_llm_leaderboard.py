@@ -55,6 +55,7 @@ __all__ = [
     "chance",
     "data_numbers",
     "diagnostics_long",
+    "exercise_numbers",
     "load",
     "low_rank_numbers",
     "monthly_cutoffs",
@@ -841,3 +842,43 @@ def top_outliers(outliers: pd.DataFrame, n: int = 3, z_cut: float = 4.0) -> pd.D
     counts = (outliers["z"] > z_cut).groupby(outliers["task"]).sum()
     out = rows[cols].assign(outliers_in_task=rows["task"].map(counts))
     return out.sort_values(["task", "z"], ascending=[True, False]).reset_index(drop=True)
+
+
+def exercise_numbers(
+    v1: pd.DataFrame,
+    v2: pd.DataFrame,
+    rolling: pd.DataFrame,
+    outliers: pd.DataFrame,
+) -> dict[str, float]:
+    """Solutions of the exercises: a one-month test window; outliers with one component.
+
+    ``rolling`` is :func:`rolling_out_of_time` of ``v2`` (all later models) and
+    ``outliers`` :func:`capability_outliers` of ``v1`` with three components.
+    ``ex_m1_*``: :func:`out_of_time_numbers` with ``months_ahead=1`` (wins and
+    losses against both baselines, MSE ratios, smallest test set);
+    ``ex_all_*`` the same of ``rolling``. ``ex_k1_*`` and ``ex_k3_*``:
+    :func:`outlier_numbers` with one and three components (outlier models,
+    GSM8K outliers, math-named GSM8K outliers), and ``ex_k1_mad_<task>`` over
+    ``ex_k3_mad_<task>``'s ratio ``ex_mad_ratio_<task>`` (how much wider the
+    robust scale of the residuals is with one component).
+    """
+    month = out_of_time_numbers(rolling_out_of_time(v2, months_ahead=1))
+    every = out_of_time_numbers(rolling)
+    out: dict[str, float] = {}
+    for name, nums in (("m1", month), ("all", every)):
+        for key in ("cells", "min_test", "won_log_params", "lost_log_params", "won_mean_benchmark",
+                    "lost_mean_benchmark", "ratio_log_params", "ratio_mean_benchmark",
+                    "worst_log_params", "worst_mean_benchmark"):  # fmt: skip
+            out[f"ex_{name}_{key}"] = nums[key]
+    one = capability_outliers(v1, n_components=1)
+    for name, table in (("k1", one), ("k3", outliers)):
+        nums = outlier_numbers(table)
+        for key in ("outlier_models", "outlier_pairs", "GSM8K_outliers", "gsm8k_math_named"):
+            out[f"ex_{name}_{key}"] = nums[key]
+    for task, g in one.groupby("task"):
+        key = str(task).replace(" ", "_").replace("-", "_")
+        g3 = outliers[outliers["task"] == task]
+        mad1 = float(np.median(np.abs(g["residual"] - g["residual"].median())))
+        mad3 = float(np.median(np.abs(g3["residual"] - g3["residual"].median())))
+        out[f"ex_mad_ratio_{key}"] = mad1 / mad3
+    return out

@@ -864,7 +864,7 @@ def authors_numbers(versus: pd.DataFrame, result: TechniqueFits) -> dict[str, fl
 def exercise_numbers(
     tasks: Mapping[str, TaskData], result: TechniqueFits
 ) -> dict[str, float | int]:
-    """Solutions of the exercises: an earlier cutoff, Llama as reference family, squared loss.
+    """Solutions of the exercises: an earlier cutoff, Llama as reference family, no MMLU.
 
     ``result`` is :func:`fit_techniques` of ``tasks`` with the paper's setups.
     """
@@ -892,6 +892,20 @@ def exercise_numbers(
     out["pt_ex_ref_gap23"] = float(ref_gaps[f"{_COT}: gain"][23.0])
     out["pt_ex_ref_cot"] = mean_gap_slope(llama, *DEFAULT_PAIRS[0], 23.0, 24.0)
     out["pt_ex_ref_sc"] = mean_gap_slope(llama, *DEFAULT_PAIRS[1], 23.0, 24.0)
-    squared = fit_techniques({k: PAPER_SETUPS[k].with_(loss="squared") for k in TECHNIQUES})
-    out["pt_ex_sq_diff"] = float((squared.table["test_mse"] - table["test_mse"]).abs().max())
+    # Without MMLU, the benchmark whose weight grows most from naive prompting to CoT.
+    no_mmlu = fit_techniques(
+        {
+            k: PAPER_SETUPS[k].with_(
+                benchmarks=tuple(b for b in PAPER_SETUPS[k].benchmarks if b != "MMLU")
+            )
+            for k in TECHNIQUES
+        }
+    )
+    for key in TECHNIQUES:
+        out[f"pt_ex_nommlu_{key}"] = float(no_mmlu.table["test_mse"][key])
+        out[f"pt_ex_nommlu_ratio_{key}"] = float(
+            no_mmlu.table["test_mse"][key] / table["test_mse"][key]
+        )
+    out["pt_ex_nommlu_cot"] = mean_gap_slope(no_mmlu, *DEFAULT_PAIRS[0], 23.0, 24.0)
+    out["pt_ex_cot_23_24"] = mean_gap_slope(result, *DEFAULT_PAIRS[0], 23.0, 24.0)
     return out

@@ -69,6 +69,7 @@ __all__ = [
     "chart_frame",
     "compare_all_pools",
     "compare_with_authors",
+    "exercise_numbers",
     "matching_budget",
     "recommendation_pool",
     "speed_numbers",
@@ -615,3 +616,68 @@ def authors_numbers(compare: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
         "dflt_same": int((dflt["authors"] == dflt["default"]).sum()),
         "dflt_max_fams": int(dflt["default"].map(lambda s: len(s.split(", "))).max()),
     }
+
+
+def exercise_numbers(
+    pool: pd.DataFrame,
+    exact: Mapping[float, SelectionResult],
+    sizes: pd.Series,
+    cost_budgets: Sequence[float] = (20.0, 50.0, 100.0),
+    small: float = 24,
+) -> dict[str, Any]:
+    """Solutions of the exercises: the criterion without intercept; a budget in parameters.
+
+    ``pool`` is :attr:`SubsetStudy.pool` (Model, Model Family, PC-1 … PC-K),
+    ``exact`` the exact optima with the intercept for every budget, ``sizes`` the
+    models' sizes in billions of parameters (indexed like ``pool``). Returns
+    ``sel_ex_same``: the budgets where the criterion without intercept (no family
+    cap) picks the same families, of ``sel_ex_budgets``; ``sel_ex_same_small``:
+    those of at most ``small`` models; ``sel_ex_differ``: the others, and
+    ``sel_ex_far``: how many of them give the pick without intercept the larger
+    mean squared distance ‖S‖² from the pool's mean; that distance averaged over
+    budgets (``sel_ex_dist_noint``, ``sel_ex_dist_int``) and over the pool
+    (``sel_ex_dist_pool``). Per cost budget B: ``sel_ex_cost_n_<B>`` (models
+    bought), ``sel_ex_cost_families_<B>``, the mean size of the models bought
+    (``sel_ex_cost_mean_size_<B>``) and of those left out
+    (``sel_ex_cost_left_mean_size_<B>``). Also ``sel_ex_pool_params`` (the pool's
+    total parameters) and ``sel_ex_pool_mean_size``.
+    """
+    cols = [c for c in pool.columns if c.startswith("PC-")]
+    frame = pool.assign(size=sizes)
+    no_int = exact_search_all_budgets(
+        FamilySelectionProblem.from_frame(frame, cols, intercept=False), list(exact)
+    )
+    dist = (frame.set_index("Model")[cols] ** 2).sum(axis=1)
+
+    def spread(res: SelectionResult) -> float:
+        return float(dist.loc[list(res.models)].mean())
+
+    same = {b: set(exact[b].families) == set(no_int[b].families) for b in exact}
+    differ = [b for b in exact if not same[b] and math.isfinite(exact[b].criterion)]
+    finite = [
+        b for b in exact if math.isfinite(exact[b].criterion) and math.isfinite(no_int[b].criterion)
+    ]
+    out: dict[str, Any] = {
+        "sel_ex_budgets": len(exact),
+        "sel_ex_same": sum(same.values()),
+        "sel_ex_same_small": sum(v for b, v in same.items() if b <= small),
+        "sel_ex_differ": len(differ),
+        "sel_ex_far": sum(spread(no_int[b]) > spread(exact[b]) for b in differ),
+        "sel_ex_dist_noint": float(np.mean([spread(no_int[b]) for b in finite])),
+        "sel_ex_dist_int": float(np.mean([spread(exact[b]) for b in finite])),
+        "sel_ex_dist_pool": float(dist.mean()),
+        "sel_ex_pool_params": float(frame["size"].sum()),
+        "sel_ex_pool_mean_size": float(frame["size"].mean()),
+    }
+    by_cost = exact_search_all_budgets(
+        FamilySelectionProblem.from_frame(frame, cols, cost_column="size"),
+        list(cost_budgets),
+        budget_kind="cost",
+    )
+    for b, res in by_cost.items():
+        out[f"sel_ex_cost_n_{b:.0f}"] = res.n_models
+        out[f"sel_ex_cost_families_{b:.0f}"] = ", ".join(res.families)
+        out[f"sel_ex_cost_mean_size_{b:.0f}"] = res.cost / res.n_models
+        left = ~frame["Model"].isin(res.models)
+        out[f"sel_ex_cost_left_mean_size_{b:.0f}"] = float(frame.loc[left, "size"].mean())
+    return out

@@ -38,6 +38,7 @@ __all__ = [
     "multiplier_ranges",
     "paper_fit_numbers",
     "range_numbers",
+    "reference_numbers",
     "synthetic_data_numbers",
     "uncounted_compute",
 ]
@@ -282,3 +283,34 @@ def cot_numbers(gains: pd.DataFrame) -> dict[str, float]:
         out[f"{key}_onset"] = float(g["onset"][fam])
         out[f"{key}_slope"] = float(g["slope"][fam])
     return out
+
+
+def reference_numbers(
+    models: pd.DataFrame, mult: pd.DataFrame, reference: str = "Llama-3", family: str = "Phi"
+) -> dict[str, Any]:
+    """Solution of the exercise: the multipliers with ``reference`` instead of Llama-2.
+
+    ``mult`` is :func:`~osl_helpers.chapters.compute_lines.efficiency_table` with
+    Llama-2 as reference. Returns ``us_ex_ref_mult`` (the reference's multiplier
+    relative to Llama-2), ``us_ex_phi_mult`` with its interval (``us_ex_phi_lo``,
+    ``us_ex_phi_hi``), ``us_ex_ratio_dev`` (the largest relative change of any
+    multiplier ratio family/``family``), ``us_ex_same_order`` (whether the ranking
+    is unchanged) and ``us_ex_above_<ref>`` (the families other than the
+    reference whose whole interval lies above 1, for each reference).
+    """
+    other = efficiency_table(models, y="PC-1", reference=reference)
+    a, b = mult.set_index("family"), other.set_index("family")
+    ratio_a = a["multiplier"] / a["multiplier"][family]
+    ratio_b = b["multiplier"] / b["multiplier"][family]
+    return {
+        "us_ex_ref_mult": float(a["multiplier"][reference]),
+        "us_ex_phi_mult": float(b["multiplier"][family]),
+        "us_ex_phi_lo": float(b["lo"][family]),
+        "us_ex_phi_hi": float(b["hi"][family]),
+        "us_ex_phi_width": float(np.log10(b["hi"][family] / b["lo"][family])),
+        "us_ex_phi_width2": float(np.log10(a["hi"][family] / a["lo"][family])),
+        "us_ex_ratio_dev": float((ratio_b / ratio_a.reindex(ratio_b.index) - 1).abs().max()),
+        "us_ex_same_order": bool(list(mult["family"]) == list(other["family"])),
+        "us_ex_above_llama2": int((mult["lo"] > 1).sum()),
+        "us_ex_above_llama3": int((other["lo"] > 1).sum()),
+    }

@@ -56,3 +56,21 @@ def test_best_k_numbers_take_the_first_minimum() -> None:
         }
     )
     assert agents.best_k_numbers(by_k) == {"best_k_bench": 2, "best_k_board": 3}
+
+
+def test_exercise_numbers(tasks: dict[str, osl.setups.TaskData]) -> None:
+    fits = {k: osl.fit_task(t) for k, t in tasks.items()}
+    n = agents.exercise_numbers(fits)
+    # Without HumanEval both laws predict worse, AgentBench by more than ten times,
+    # and both held-out AgentBench models are predicted too low.
+    assert n["ag_ex_mse_agentbench"] == fits["agentbench"].test_mse
+    assert n["ag_ex_nohe_mse_agentbench"] > 10 * n["ag_ex_mse_agentbench"]
+    assert n["ag_ex_nohe_mse_agentboard"] > n["ag_ex_mse_agentboard"]
+    for name in ("gpt4", "claude2"):
+        assert n[f"ag_ex_nohe_{name}"] < n[f"ag_ex_y_{name}"]
+        assert n[f"ag_ex_nohe_{name}"] < n[f"ag_ex_yhat_{name}"]
+    # The progress rate is underpredicted by more than the success rate, also relative to it.
+    assert 0 < n["ag_ex_sr_err"] < n["ag_ex_pr_err"]
+    assert n["ag_ex_sr_rel"] < n["ag_ex_pr_rel"]
+    assert n["ag_ex_sr_mse"] < n["ag_ex_pr_mse"]
+    assert n["ag_ex_sr_mse"] == fits["agentboard"].test_mse

@@ -114,3 +114,19 @@ def test_diagnostic_numbers_name_every_task_and_the_free_floor() -> None:
     assert nums["musr_corr"] == 0.5 and nums["bbh_bias"] == 0.5
     assert nums["ifeval_best_skill"] == pytest.approx(1 - 0.02 / 0.5)
     assert {"math_hard_r2_floor", "math_hard_skill_floor", "math_hard_bias_floor"} <= set(nums)
+
+
+def test_exercise_numbers() -> None:
+    n = lb.exercise_numbers()
+    # An earlier GPQA cutoff: fewer training models, more test models, and a higher
+    # error, also on the paper's own test models (which the larger test set contains).
+    assert n["lb_ex_gpqa_low_n_train"] < n["lb_ex_gpqa_n_train"]
+    assert n["lb_ex_gpqa_low_n_test"] > n["lb_ex_gpqa_n_test"] == n["lb_ex_gpqa_n_common"]
+    assert n["lb_ex_gpqa_mse_common"] == pytest.approx(n["lb_ex_gpqa_mse"])
+    # "roughly doubles"
+    assert 1.5 < n["lb_ex_gpqa_low_mse"] / n["lb_ex_gpqa_mse"] < 3
+    assert 1.5 < n["lb_ex_gpqa_low_mse_common"] / n["lb_ex_gpqa_mse_common"] < 3
+    # BBH: on raw accuracy the chance floor predicts better than rescaling from 0.
+    assert 0 < n["lb_ex_bbh_low"] < 0.5
+    assert n["lb_ex_bbh_mse_raw"] < n["lb_ex_bbh_mse"]
+    assert n["lb_ex_bbh_ratio"] > 2

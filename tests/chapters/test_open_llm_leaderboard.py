@@ -393,3 +393,23 @@ def test_rolling_mse_needs_positive_errors() -> None:
     assert spec["resolve"]["scale"]["y"] == "independent"
     with pytest.raises(OSLInputError, match="positive"):
         charts.rolling_mse(table.assign(test_mse=0.0), "t")
+
+
+def test_exercise_numbers_on_the_leaderboards() -> None:
+    v1, v2 = oll.load("v1"), oll.load("v2")
+    n = oll.exercise_numbers(v1, v2, oll.rolling_out_of_time(v2), oll.capability_outliers(v1))
+    # A one-month test window: smaller test sets, the same ranking, near-ties where
+    # the capabilities lose, a slightly narrower margin.
+    assert n["ex_m1_min_test"] < n["ex_all_min_test"]
+    for b in ("log_params", "mean_benchmark"):
+        assert n[f"ex_m1_lost_{b}"] <= 2
+        assert n[f"ex_m1_worst_{b}"] > 0.95
+        assert 1 < n[f"ex_m1_ratio_{b}"] < n[f"ex_all_ratio_{b}"]
+    # One component: more GSM8K outliers, far fewer outlier models over all tasks, because
+    # the residual spread widens on the other tasks but not on GSM8K.
+    assert n["ex_k1_GSM8K_outliers"] > n["ex_k3_GSM8K_outliers"]
+    assert n["ex_k1_gsm8k_math_named"] >= n["ex_k3_gsm8k_math_named"]
+    assert n["ex_k1_outlier_models"] < n["ex_k3_outlier_models"] / 5
+    for task in ("HellaSwag", "Winogrande", "MMLU"):
+        assert n[f"ex_mad_ratio_{task}"] > 1.5
+    assert n["ex_mad_ratio_GSM8K"] < 1.1

@@ -6,8 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import osl_helpers as osl
 from osl_helpers._validation import OSLInputError
 from osl_helpers.chapters import selection as sel
+from osl_helpers.selection import FamilySelectionProblem, exact_search_all_budgets
 
 EXACT = "V-optimal (exact)"
 
@@ -79,3 +81,29 @@ def test_authors_numbers_on_toy_comparisons() -> None:
     assert nums["auth_vdev_pct"] == pytest.approx(2.0)
     assert nums["auth_v_round"] == 2 and nums["auth_v_absdev"] == pytest.approx(0.02)
     assert (nums["dflt_same"], nums["dflt_max_fams"]) == (1, 3)
+
+
+def test_exercise_numbers() -> None:
+    # The pool of the chapter's study: the training models of GSM8K (naive) with their
+    # three principal capabilities, fitted on the pool.
+    task = osl.load_task("gsm8k_naive")
+    pool = task.frame.loc[task.train, ["Model", "Model Family"]]
+    X = task.X.loc[pool.index]
+    pool = pd.concat([pool, osl.CapabilityPCA(n_components=3).fit(X).transform(X)], axis=1)
+    cols = ["PC-1", "PC-2", "PC-3"]
+    exact = exact_search_all_budgets(FamilySelectionProblem.from_frame(pool, cols), range(4, 48))
+    sizes = osl.load_task("gsm8k_cot").frame["Model Size (B)"]
+    n = sel.exercise_numbers(pool, exact, sizes)
+    # Without the intercept the picks mostly differ, above all at small budgets, and lie
+    # further from the pool's mean in S.
+    assert n["sel_ex_same"] + n["sel_ex_differ"] == n["sel_ex_budgets"] == 44
+    assert n["sel_ex_same"] < n["sel_ex_differ"]
+    assert n["sel_ex_same_small"] <= 2
+    assert n["sel_ex_far"] > 0.75 * n["sel_ex_differ"]
+    assert n["sel_ex_dist_noint"] > n["sel_ex_dist_int"] > n["sel_ex_dist_pool"]
+    # A parameter budget buys small models, and more of them as it grows.
+    assert n["sel_ex_cost_n_20"] < n["sel_ex_cost_n_50"] < n["sel_ex_cost_n_100"] < len(pool)
+    assert "Phi" in n["sel_ex_cost_families_20"]
+    assert n["sel_ex_cost_mean_size_100"] < n["sel_ex_pool_mean_size"]
+    assert n["sel_ex_cost_left_mean_size_100"] > n["sel_ex_pool_mean_size"]
+    assert n["sel_ex_pool_params"] == pytest.approx(float(sizes.loc[pool.index].sum()))

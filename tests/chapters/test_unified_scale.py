@@ -74,3 +74,18 @@ def test_cot_gains_use_eq_8(loaded: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     assert gains.columns[0] == "Model Family"
     nums = us.cot_numbers(gains)
     assert set(nums) == {f"{k}_{q}" for k in ("phi", "dsc", "llama2") for q in ("onset", "slope")}
+
+
+def test_reference_numbers(loaded: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    models, _ = loaded
+    mult = cl.efficiency_table(models, y="PC-1", reference="Llama-2")
+    n = us.reference_numbers(models, mult)
+    phi = mult.set_index("family")["multiplier"]["Phi"]
+    # Every multiplier is divided by Llama-3's; ranking and ratios are unchanged.
+    assert n["us_ex_phi_mult"] == pytest.approx(phi / n["us_ex_ref_mult"])
+    assert n["us_ex_same_order"] is True
+    assert n["us_ex_ratio_dev"] < 1e-9
+    # The intervals widen; Phi's now includes 1, and fewer families are clearly above 1.
+    assert n["us_ex_phi_width"] > n["us_ex_phi_width2"]
+    assert n["us_ex_phi_lo"] < 1 < n["us_ex_phi_hi"]
+    assert n["us_ex_above_llama3"] < n["us_ex_above_llama2"]
