@@ -16,7 +16,16 @@ import pandas as pd
 from osl_helpers.experiments import TaskFit
 from osl_helpers.setups import TaskData, authors_reference
 
-__all__ = ["best_k_numbers", "fit_numbers", "task_numbers", "weight_numbers"]
+__all__ = [
+    "BENCHMARKS",
+    "best_k_numbers",
+    "fit_numbers",
+    "task_numbers",
+    "weight_numbers",
+]
+
+#: The two targets of the chapter and the names its charts give them.
+BENCHMARKS = {"agentbench": "AgentBench", "agentboard": "AgentBoard"}
 
 
 def task_numbers(tasks: Mapping[str, TaskData]) -> dict[str, int | str]:
