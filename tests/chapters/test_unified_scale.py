@@ -63,6 +63,10 @@ def test_multiplier_numbers_and_ranges(loaded: tuple[pd.DataFrame, pd.DataFrame]
     est = us.synthetic_data_numbers(models, mult, "microsoft/phi-2", generator_params=175e9)
     expected = us.uncounted_compute(nums["phi_mult"], est["phi2_flops"], 175e9)
     assert est["missing_flops"] == expected["missing_flops"]
+    table = us.estimate_table(est)
+    assert list(table["unit"]) == ["FLOPs", "trillion tokens", "FLOPs", "trillion tokens"]
+    assert table["value"].iloc[2] == f"{est['missing_flops']:.3g}"  # 3 significant digits
+    assert all(len(v.replace("e+", "").replace(".", "")) <= 5 for v in table["value"])
     fit = us.paper_fit_numbers(models, paper, mult)
     assert fit["theta"] == mult.attrs["slope"] and fit["n_families_paper"] < len(mult)
 
@@ -74,3 +78,8 @@ def test_cot_gains_use_eq_8(loaded: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     assert gains.columns[0] == "Model Family"
     nums = us.cot_numbers(gains)
     assert set(nums) == {f"{k}_{q}" for k in ("phi", "dsc", "llama2") for q in ("onset", "slope")}
+
+
+def test_estimate_table_names_missing_numbers() -> None:
+    with pytest.raises(osl.OSLInputError, match="gen_tokens_t"):
+        us.estimate_table({"phi2_flops": 1e23, "phi2_tokens_trained": 1.4, "missing_flops": 1e24})
