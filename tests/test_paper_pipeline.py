@@ -17,5 +17,12 @@ def test_paper_subset_has_the_21_families() -> None:
     assert fams == set(data.PAPER_FAMILIES)
 
 
+def test_the_compute_chart_shows_75_models_of_19_families() -> None:
+    nums = pipeline.chart_numbers(osl.load_base_benchmarks("paper"))
+    assert nums["chart_n_models"] == 75
+    assert nums["chart_n_families"] == 19
+    assert nums["chart_missing_families"] == "Mistral, Mixtral"
+
+
 def test_nine_pinned_tables() -> None:
     assert len(osl.data.registry()) == 9

@@ -17,12 +17,16 @@ from osl_helpers.experiments import TaskFit, fit_task
 from osl_helpers.setups import TaskData, authors_reference
 
 __all__ = [
+    "BENCHMARKS",
     "best_k_numbers",
     "exercise_numbers",
     "fit_numbers",
     "task_numbers",
     "weight_numbers",
 ]
+
+#: The two targets of the chapter and the names its charts give them.
+BENCHMARKS = {"agentbench": "AgentBench", "agentboard": "AgentBoard"}
 
 
 def task_numbers(tasks: Mapping[str, TaskData]) -> dict[str, int | str]:

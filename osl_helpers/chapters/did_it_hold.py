@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 from sklearn.base import clone
+from sklearn.isotonic import IsotonicRegression
 
 from osl_helpers import data
 from osl_helpers._validation import NotEnoughModelsError, OSLInputError, require_columns
@@ -946,10 +947,21 @@ def band_frame(points: pd.DataFrame, boot: BootstrapResult, level: float = 0.8) 
 
     ``points``: a fit's points (``Model``, ``f_equiv_log10_flops``); columns of
     the result: those two, ``lo``, ``hi`` and ``y_hat`` (the median), sorted by x.
+    Each model's interval comes from refits in which its own capability score
+    moves, so the raw quantiles scatter around a curve rather than follow one;
+    each column is smoothed into a monotone function of x (isotonic regression,
+    rising or falling as the medians do on the whole) so that the band and the line are drawn as
+    functions of x, as the law is.
     """
     iv = boot.interval(level).rename(columns={"median": "y_hat"})
     band = points[["Model", "f_equiv_log10_flops"]].join(iv, on="Model")
-    return band.sort_values("f_equiv_log10_flops")
+    band = band.dropna().sort_values("f_equiv_log10_flops", kind="stable")
+    x = band["f_equiv_log10_flops"].to_numpy(dtype=float)
+    rising = len(band) < 2 or bool(np.cov(x, band["y_hat"].to_numpy(dtype=float))[0, 1] >= 0)
+    for col in ("lo", "y_hat", "hi"):
+        iso = IsotonicRegression(increasing=rising)
+        band[col] = iso.fit_transform(x, band[col].to_numpy(dtype=float))
+    return band
 
 
 def interval_numbers(

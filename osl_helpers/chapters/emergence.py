@@ -51,6 +51,7 @@ from osl_helpers.setups import (
 
 __all__ = [
     "APPENDIX_TASKS",
+    "JUMP_COLUMNS",
     "MAIN_TASKS",
     "PREDICTORS",
     "EmergenceComparison",
@@ -63,6 +64,7 @@ __all__ = [
     "headline",
     "ipa_numbers",
     "jump_numbers",
+    "jump_table",
     "mse_numbers",
     "mse_table",
     "pc_points",
@@ -391,6 +393,27 @@ def family_jumps(
             }
         )
     return pd.DataFrame(rows, columns=["family", "n", "from_model", "to_model", "jump", "share"])
+
+
+#: Column names of :func:`jump_table`, each saying what it holds.
+JUMP_COLUMNS = {
+    "n": "models",
+    "from_model": "last model before the jump",
+    "to_model": "first model after it",
+    "jump": "rise in accuracy at the jump",
+    "share": "jump as a share of the family's rise",
+}
+
+
+def jump_table(jumps: pd.DataFrame) -> pd.DataFrame:
+    """:func:`family_jumps` for display: one row per family, columns named by :data:`JUMP_COLUMNS`.
+
+    The jump is the largest rise of accuracy between two neighbouring sizes
+    of a family; its share is that rise over the family's whole range of
+    accuracy (1: the family's transition happens in one step of its size grid).
+    """
+    require_columns(jumps, list(JUMP_COLUMNS), "jumps")
+    return jumps[list(JUMP_COLUMNS)].rename(columns=JUMP_COLUMNS)
 
 
 # --------------------------------------------------------------------------- numbers of the chapter

@@ -19,7 +19,12 @@ import pandas as pd
 from scipy.optimize import curve_fit
 
 from osl_helpers import data
-from osl_helpers._validation import check_number, numeric_column, require_columns
+from osl_helpers._validation import (
+    OSLInputError,
+    check_number,
+    numeric_column,
+    require_columns,
+)
 from osl_helpers.capabilities import CapabilityPCA
 from osl_helpers.chapters.compute_lines import efficiency_table, family_gaps
 from osl_helpers.compute import f_equivalent_log10_flops, fit_family_lines, reference_line
@@ -31,6 +36,7 @@ __all__ = [
     "cot_gain_by_family",
     "cot_gains",
     "cot_numbers",
+    "estimate_table",
     "informative_ranges",
     "load",
     "load_numbers",
@@ -252,6 +258,27 @@ def synthetic_data_numbers(
         "missing_flops": estimate["missing_flops"],
         "gen_tokens_t": estimate["generated_tokens"] / 1e12,
     }
+
+
+#: What each number of :func:`synthetic_data_numbers` is, and its unit.
+_ESTIMATE_ROWS = {
+    "phi2_flops": ("counted training compute (6ND)", "FLOPs"),
+    "phi2_tokens_trained": ("training tokens", "trillion tokens"),
+    "missing_flops": ("compute missing to reach Llama-2's line", "FLOPs"),
+    "gen_tokens_t": ("tokens the missing compute would generate", "trillion tokens"),
+}
+
+
+def estimate_table(estimate: Mapping[str, float], digits: int = 3) -> pd.DataFrame:
+    """:func:`synthetic_data_numbers` as a table: quantity, value to ``digits`` significant digits, unit."""
+    missing = [key for key in _ESTIMATE_ROWS if key not in estimate]
+    if missing:
+        raise OSLInputError(f"estimate lacks {missing}")
+    rows = [
+        {"quantity": what, "value": f"{float(estimate[key]):.{digits}g}", "unit": unit}
+        for key, (what, unit) in _ESTIMATE_ROWS.items()
+    ]
+    return pd.DataFrame(rows).set_index("quantity")
 
 
 def cot_gains(

@@ -7,6 +7,7 @@ Topic modules add builders for one chapter each, e.g. :mod:`osl_helpers.charts.e
 """
 
 from osl_helpers.charts import (
+    agents,
     compute_lines,
     did_it_hold,
     emergence,
@@ -45,6 +46,7 @@ __all__ = [
     "SHAPES",
     "WIDTH",
     "AnyChart",
+    "agents",
     "category_scale",
     "compute_lines",
     "did_it_hold",

@@ -7,6 +7,7 @@ import pytest
 
 import osl_helpers as osl
 from osl_helpers.chapters import agents
+from osl_helpers.charts import agents as agc
 
 KEYS = ("agentbench", "agentboard")
 
@@ -74,3 +75,32 @@ def test_exercise_numbers(tasks: dict[str, osl.setups.TaskData]) -> None:
     assert n["ag_ex_sr_rel"] < n["ag_ex_pr_rel"]
     assert n["ag_ex_sr_mse"] < n["ag_ex_pr_mse"]
     assert n["ag_ex_sr_mse"] == fits["agentboard"].test_mse
+
+
+def test_benchmark_panels_label_each_targets_own_test_models() -> None:
+    points = pd.DataFrame(
+        {
+            "target": ["agentbench"] * 3 + ["agentboard"] * 3,
+            "split": ["test", "train", "train", "train", "train", "test"],
+            "Model": ["a", "b", "c", "a", "b", "c"],
+            "Model Family": ["F", "G", "H", "F", "G", "H"],
+            "y": [0.9, 0.2, 0.1, 0.3, 0.2, 0.8],
+            "y_hat": [0.8, 0.25, 0.1, 0.3, 0.2, 0.6],
+        }
+    )
+    chart = agc.benchmark_panels(points, agents.BENCHMARKS, "t")
+    spec = chart.to_dict()
+    labelled = []
+    for panel in spec["hconcat"]:
+        texts = [layer for layer in panel["layer"] if layer["mark"]["type"] == "text"]
+        labelled.append(
+            [row["Model"] for t in texts for row in spec["datasets"][t["data"]["name"]]]
+        )
+    assert labelled == [["a"], ["c"]]  # "a" is a training model of agentboard: no label there
+    assert [p["title"]["text"] for p in spec["hconcat"]] == ["AgentBench", "AgentBoard"]
+    names = [p["name"] for p in spec.get("params", [])] + [
+        p["name"] for panel in spec["hconcat"] for p in panel.get("params", [])
+    ]
+    assert len(names) == len(set(names)) == 2
+    with pytest.raises(osl.OSLInputError):
+        agc.benchmark_panels(points, {"other": "Other"}, "t")

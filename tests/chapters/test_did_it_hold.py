@@ -309,6 +309,19 @@ def test_band_numbers_and_frame_from_one_bootstrap() -> None:
     band = bt.band_frame(points, boot)
     assert list(band["Model"]) == ["m0", "m1", "m2"]
     assert {"lo", "hi", "y_hat"} <= set(band.columns)
+    for col in ("lo", "y_hat", "hi"):  # each column a monotone function of x
+        assert band[col].is_monotonic_increasing or band[col].is_monotonic_decreasing
+
+
+def test_band_frame_draws_a_zigzag_of_medians_as_a_function_of_x() -> None:
+    base = np.linspace(0.1, 0.3, 11)[:, None]
+    draws = base + np.array([[0.0, 0.3, 0.1]])  # medians 0.2, 0.5, 0.3 for x = 1, 2, 3
+    index = pd.Index(["m0", "m1", "m2"], name="Model")
+    boot = osl.uncertainty.BootstrapResult(index, draws, draws * 1.0, 0, 0)
+    points = pd.DataFrame({"Model": ["m0", "m1", "m2"], "f_equiv_log10_flops": [1.0, 2.0, 3.0]})
+    band = bt.band_frame(points, boot)
+    assert band["y_hat"].to_numpy() == pytest.approx([0.2, 0.4, 0.4])
+    assert band["lo"].is_monotonic_increasing and band["hi"].is_monotonic_increasing
 
 
 def test_interval_numbers_and_worst_covered_on_a_toy_table() -> None:

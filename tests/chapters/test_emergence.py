@@ -222,6 +222,12 @@ def test_family_jumps_finds_the_single_step() -> None:
     assert em.family_jumps(pts, min_models=4)["family"].tolist() == ["F"]
     with pytest.raises(OSLInputError, match="missing"):
         em.family_jumps(pts.drop(columns="y"))
+    table = em.jump_table(out)
+    assert list(table.columns) == list(em.JUMP_COLUMNS.values())
+    assert "jump" not in table.columns and "share" not in table.columns
+    assert table.loc["F", "jump as a share of the family's rise"] == pytest.approx(0.79 / 0.81)
+    with pytest.raises(OSLInputError, match="missing"):
+        em.jump_table(out.drop(columns="share"))
 
 
 # --------------------------------------------------------------------------- charts

@@ -25,3 +25,19 @@ def test_with_model_kind_keeps_models_with_compute() -> None:
     frame = pd.DataFrame({"log10_flops": [22.0, None, 23.0], "is_code_model": [True, False, False]})
     out = pipeline.with_model_kind(frame)
     assert list(out["kind"]) == ["code model", "general model"]
+
+
+def test_chart_numbers_count_what_the_compute_chart_leaves_out() -> None:
+    frame = pd.DataFrame(
+        {
+            "log10_flops": [22.0, None, 23.0, None, None],
+            "Model Family": ["A", "A", "B", "C", "D"],
+        }
+    )
+    assert pipeline.chart_numbers(frame) == {
+        "chart_n_models": 2, "chart_n_all": 5, "chart_n_dropped": 3,
+        "chart_n_families": 2, "chart_n_all_families": 4, "chart_missing_families": "C, D",
+    }  # fmt: skip
+    assert pipeline.chart_numbers(frame.dropna())["chart_missing_families"] == "none"
+    with pytest.raises(MissingColumnError):
+        pipeline.chart_numbers(frame.drop(columns="log10_flops"))

@@ -63,6 +63,10 @@ def test_multiplier_numbers_and_ranges(loaded: tuple[pd.DataFrame, pd.DataFrame]
     est = us.synthetic_data_numbers(models, mult, "microsoft/phi-2", generator_params=175e9)
     expected = us.uncounted_compute(nums["phi_mult"], est["phi2_flops"], 175e9)
     assert est["missing_flops"] == expected["missing_flops"]
+    table = us.estimate_table(est)
+    assert list(table["unit"]) == ["FLOPs", "trillion tokens", "FLOPs", "trillion tokens"]
+    assert table["value"].iloc[2] == f"{est['missing_flops']:.3g}"  # 3 significant digits
+    assert all(len(v.replace("e+", "").replace(".", "")) <= 5 for v in table["value"])
     fit = us.paper_fit_numbers(models, paper, mult)
     assert fit["theta"] == mult.attrs["slope"] and fit["n_families_paper"] < len(mult)
 
@@ -89,3 +93,8 @@ def test_reference_numbers(loaded: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     assert n["us_ex_phi_width"] > n["us_ex_phi_width2"]
     assert n["us_ex_phi_lo"] < 1 < n["us_ex_phi_hi"]
     assert n["us_ex_above_llama3"] < n["us_ex_above_llama2"]
+
+
+def test_estimate_table_names_missing_numbers() -> None:
+    with pytest.raises(osl.OSLInputError, match="gen_tokens_t"):
+        us.estimate_table({"phi2_flops": 1e23, "phi2_tokens_trained": 1.4, "missing_flops": 1e24})
