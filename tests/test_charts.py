@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -502,3 +503,204 @@ def test_weights_bar_leaves_room_for_labels_beyond_the_bars() -> None:
         if "scale" in layer.get("encoding", {}).get("x", {})
     )
     assert lo2 == 0.0 and hi2 > 0.3
+
+
+# --------------------------------------------------------------------------- reader's labels
+
+
+def _axis_titles(spec: Spec, channel: str) -> set[str]:
+    return {
+        node["encoding"][channel]["title"]
+        for node in _walk(spec)
+        if isinstance(node, dict)
+        and isinstance(node.get("encoding"), dict)
+        and isinstance(node["encoding"].get(channel), dict)
+        and isinstance(node["encoding"][channel].get("title"), str)
+    }
+
+
+def _tooltip_titles(spec: Spec) -> set[str]:
+    titles = set()
+    for node in _walk(spec):
+        if isinstance(node, dict) and isinstance(node.get("tooltip"), list):
+            titles |= {t["title"] for t in node["tooltip"] if isinstance(t, dict) and "title" in t}
+    return titles
+
+
+@pytest.mark.parametrize(
+    ("name", "label"),
+    [
+        ("test_mse", "test MSE"),
+        ("log10_flops", "log10 training FLOPs"),
+        ("n_train", "training models"),
+        ("f_equiv_log10_flops", "Llama-2-equivalent log10 FLOPs"),
+        ("Model Family", "model family"),
+        ("log_flops", "log10 training FLOPs"),
+        ("pcs_3", "3 PCs"),
+        ("gsm8k_cot", "GSM8K CoT (8-shot)"),
+        ("share_up", "share up"),  # unknown: underscores become spaces
+        ("acc.norm", "acc.norm"),
+    ],
+)
+def test_column_label_names_columns_for_readers(name: str, label: str) -> None:
+    assert charts.column_label(name) == label
+
+
+def test_value_label_leaves_unknown_categories_alone() -> None:
+    assert charts.value_label("meta-llama/Llama_2_7b") == "meta-llama/Llama_2_7b"
+    assert charts.value_label("mean_benchmark") == "mean benchmark score"
+
+
+def test_builders_title_raw_columns_for_readers() -> None:
+    df = pd.DataFrame(
+        {"Model": ["a", "b", "c"], "Model Family": ["f", "f", "g"], "log10_flops": [21.0, 22, 23],
+         "test_mse": [0.1, 0.2, 0.3], "n_train": [5, 10, 20], "interval_score": [1.0, 2, 3]}
+    )  # fmt: skip
+    scatter = charts.family_scatter(df, "log10_flops", "test_mse").to_dict()
+    assert {"log10 training FLOPs", "test MSE"} <= _axis_titles(scatter, "x") | _axis_titles(
+        scatter, "y"
+    )
+    assert {"model", "model family", "test MSE"} <= _tooltip_titles(scatter)
+    lines = charts.line_with_band(df, "n_train", "interval_score", "Model Family").to_dict()
+    assert _axis_titles(lines, "x") == {"training models"}
+    assert "interval score" in _axis_titles(lines, "y")
+    assert _axis_titles(lines, "color") == {"model family"}
+    raw = {"test_mse", "n_train", "log10_flops", "interval_score", "Model Family"}
+    assert not raw & (_tooltip_titles(scatter) | _tooltip_titles(lines))
+    # A caller's title still wins.
+    own = charts.family_scatter(df, "log10_flops", "test_mse", x_title="compute").to_dict()
+    assert "compute" in _axis_titles(own, "x")
+
+
+def test_metric_heatmap_shows_readable_predictors_and_targets() -> None:
+    table = pd.DataFrame(
+        {"predictor": ["pcs_3", "log_flops", "log_params", "mean_benchmark"],
+         "target": ["gsm8k_cot"] * 4, "test_mse": [0.01, 0.02, 0.03, 0.04]}
+    )  # fmt: skip
+    spec = charts.metric_heatmap(
+        table, "target", "predictor", "test_mse", y_order=["log_flops", "pcs_3", "log_params",
+                                                          "mean_benchmark"]
+    ).to_dict()  # fmt: skip
+    rows = {r["row"] for r in _records(spec) if "row" in r}
+    assert rows == {"3 PCs", "log10 training FLOPs", "log10 parameters", "mean benchmark score"}
+    assert {r["column"] for r in _records(spec) if "column" in r} == {"GSM8K CoT (8-shot)"}
+    sorts = [
+        n["y"]["sort"] for n in _walk(spec) if isinstance(n, dict) and "sort" in n.get("y", {})
+    ]
+    assert sorts[0][:2] == ["log10 training FLOPs", "3 PCs"], "y_order keeps the raw names"
+    assert {"test MSE"} <= _tooltip_titles(spec)
+    assert 0.01 in {r.get("value") for r in _records(spec)}, "values are untouched"
+    own = charts.metric_heatmap(
+        table, "target", "predictor", "test_mse", category_labels={"pcs_3": "three PCs"}
+    ).to_dict()
+    assert "three PCs" in {r["row"] for r in _records(own) if "row" in r}
+
+
+def test_heatmap_keeps_names_whose_labels_would_collide() -> None:
+    m = pd.DataFrame([[0.1, 0.2]], index=["x"], columns=["log_flops", "log10_flops"])
+    spec = charts.heatmap(m).to_dict()
+    assert {r["column"] for r in _records(spec) if "column" in r} == {"log_flops", "log10_flops"}
+
+
+def test_weights_bar_facets_show_setup_titles() -> None:
+    weights = pd.DataFrame(
+        {"benchmark": ["MMLU", "MMLU"], "weight": [0.4, 0.1], "target": ["gsm8k_cot", "bbh"]}
+    )
+    spec = charts.weights_bar(weights).to_dict()
+    assert {r["target"] for r in _records(spec) if "target" in r} == {"GSM8K CoT (8-shot)", "BBH"}
+
+
+# --------------------------------------------------------------------------- integer axes
+
+
+def test_integer_x_gets_whole_number_ticks() -> None:
+    df = pd.DataFrame(
+        {"K": [1, 2, 3, 4] * 2, "mse": np.linspace(0.1, 0.2, 8), "g": ["a"] * 4 + ["b"] * 4}
+    )
+    axes = [s["axis"] for s in _walk(charts.line_with_band(df, "K", "mse", "g").to_dict())
+            if isinstance(s, dict) and s.get("field") == "K" and "axis" in s]  # fmt: skip
+    assert axes and all(a == {"tickMinStep": 1, "format": "d"} for a in axes)
+    as_float = charts.line_with_band(df.assign(K=df["K"] * 1.0), "K", "mse", "g").to_dict()
+    assert '"tickMinStep": 1' in json.dumps(as_float), "whole floats count as integers"
+    frac = charts.line_with_band(df.assign(K=df["K"] / 2), "K", "mse", "g").to_dict()
+    assert "tickMinStep" not in json.dumps(frac)
+    assert charts.integer_axis(pd.Series([1.5, 2.0])) == {}
+
+
+# --------------------------------------------------------------------------- family legend
+
+
+def _legend_params(spec: Spec) -> list[dict[str, Any]]:
+    return [
+        p
+        for node in _walk(spec)
+        if isinstance(node, dict) and isinstance(node.get("params"), list)
+        for p in node["params"]
+        if isinstance(p, dict) and p.get("bind") == "legend"
+    ]
+
+
+@pytest.mark.parametrize("name", ["family_scatter", "law_fit_chart", "pred_vs_actual"])
+def test_family_legend_highlights_on_click_declared_once(
+    name: str, builders: dict[str, tuple[Callable[[], Any], set[str]]]
+) -> None:
+    chart = builders[name][0]()
+    spec = chart.to_dict()
+    picks = _legend_params(spec)
+    assert len(picks) == 1, "one legend selection, declared once across the layers"
+    assert picks[0]["select"]["fields"] == ["Model Family"]
+    opacity = [
+        n["encoding"]["opacity"]
+        for n in _walk(spec)
+        if isinstance(n, dict)
+        and isinstance(n.get("encoding"), dict)
+        and "opacity" in n["encoding"]
+    ]
+    assert any(
+        picks[0]["name"] in {c.get("param") for c in o.get("condition", [])} and o["value"] < 0.5
+        for o in opacity
+    ), "families not picked fade"
+    assert "Model Family" in _tooltip_fields(spec)
+    # The JSON round trip gives the same spec (no duplicate or dangling parameter).
+    assert type(chart).from_json(chart.to_json()).to_dict() == spec
+
+
+def test_family_scatter_lines_fade_with_the_legend_pick(models: pd.DataFrame) -> None:
+    lines = fit_family_lines(models, x="log10 FLOPs", y="acc.norm", family="Model Family")
+    spec = charts.family_scatter(models, "log10 FLOPs", "acc.norm", lines=lines).to_dict()
+    (pick,) = _legend_params(spec)
+    conditioned = [
+        n for n in _walk(spec)
+        if isinstance(n, dict) and n.get("condition") == [{"param": pick["name"], "value": 0.8}]
+    ]  # fmt: skip
+    assert conditioned, "the family lines fade with the points"
+
+
+# --------------------------------------------------------------------------- pred_vs_actual
+
+
+def test_pred_vs_actual_draws_train_as_circle_and_test_as_triangle(points: pd.DataFrame) -> None:
+    df = points.assign(y_hat=points["y"] + 0.01)
+    test_first = pd.concat([df[df["split"] == "test"], df[df["split"] == "train"]])
+    for frame in (df, test_first, df[df["split"] == "test"]):
+        spec = charts.pred_vs_actual(frame, group="split").to_dict()
+        scale = _scales(spec, "shape")[0]
+        assert scale["domain"][:2] == ["train", "test"]
+        assert scale["range"][:2] == ["circle", "triangle-up"]
+    law = charts.law_fit_chart(test_first, pd.DataFrame({"P": [20.0], "y_hat": [0.5]}), "x", "y")
+    assert _scales(law.to_dict(), "shape")[0]["range"][:2] == ["circle", "triangle-up"]
+
+
+def test_pred_vs_actual_labels_a_model_once(points: pd.DataFrame) -> None:
+    df = points.assign(y_hat=points["y"] + 0.01)
+    twice = pd.concat([df, df.iloc[[0]]], ignore_index=True)
+    name = str(df["Model"].iloc[0])
+    spec = charts.pred_vs_actual(twice, group="split", highlight=[name]).to_dict()
+    labelled = [
+        rows for rows in spec["datasets"].values() if rows and all(r["Model"] == name for r in rows)
+    ]
+    assert labelled and all(len(rows) == 1 for rows in labelled)
+    faceted = charts.pred_vs_actual(twice, group="split", facet=True, highlight=[name]).to_dict()
+    assert any(
+        isinstance(n, dict) and "aggregate" in n and "groupby" in n for n in _walk(faceted)
+    ), "faceted labels collapse repeated rows"

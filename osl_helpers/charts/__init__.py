@@ -21,6 +21,7 @@ from osl_helpers.charts.matrices import heatmap, loadings_heatmap, metric_heatma
 from osl_helpers.charts.pca import scree, weights_bar
 from osl_helpers.charts.scatter import family_scatter, law_fit_chart, pred_vs_actual
 from osl_helpers.charts.style import (
+    COLUMN_LABELS,
     HEIGHT,
     MISSING_COLOR,
     NUMBER_FORMAT,
@@ -30,14 +31,19 @@ from osl_helpers.charts.style import (
     WIDTH,
     AnyChart,
     category_scale,
+    column_label,
     family_colors,
     family_scale,
+    integer_axis,
     require_columns,
     shape_scale,
+    split_domain,
     tooltips,
+    value_label,
 )
 
 __all__ = [
+    "COLUMN_LABELS",
     "HEIGHT",
     "MISSING_COLOR",
     "NUMBER_FORMAT",
@@ -48,6 +54,7 @@ __all__ = [
     "AnyChart",
     "agents",
     "category_scale",
+    "column_label",
     "compute_lines",
     "did_it_hold",
     "emergence",
@@ -55,6 +62,7 @@ __all__ = [
     "family_scale",
     "family_scatter",
     "heatmap",
+    "integer_axis",
     "law_fit_chart",
     "line_with_band",
     "loadings_heatmap",
@@ -68,6 +76,8 @@ __all__ = [
     "require_columns",
     "scree",
     "shape_scale",
+    "split_domain",
     "tooltips",
+    "value_label",
     "weights_bar",
 ]

@@ -21,6 +21,8 @@ from osl_helpers.charts.style import (
     _slim,
     _title,
     category_scale,
+    column_label,
+    integer_axis,
     require_columns,
     shape_scale,
     tooltips,
@@ -45,7 +47,12 @@ def line_with_band(
     log_x: bool = False,
     extra_tooltip: Sequence[str] = (),
 ) -> alt.LayerChart:
-    """One line per ``group`` (colour and point shape) with an optional ``lo``–``hi`` band."""
+    """One line per ``group`` (colour and point shape) with an optional ``lo``–``hi`` band.
+
+    Titles default to the reader's names of the columns (``n_train`` → "training
+    models"); an x of whole numbers (a count, K, a budget) has whole-number ticks
+    unless ``log_x``.
+    """
     require_columns(df, [x, y, group, lo, hi, *extra_tooltip], "df")
     _require_numeric(df, [x, y, lo, hi], "df")
     if (lo is None) != (hi is None):
@@ -58,16 +65,22 @@ def line_with_band(
             raise OSLInputError(f"log_y needs positive values in {cols}")
     if log_x and (data[x] <= 0).any():
         raise OSLInputError(f"log_x needs positive values in {x!r}")
-    xt, yt = x_title or x, y_title or y
+    xt, yt = x_title or column_label(x), y_title or column_label(y)
     x_enc = alt.X(field=_field(x), type="quantitative", title=xt).scale(
         alt.Scale(type="log") if log_x else alt.Scale(zero=False)
     )
+    whole = {} if log_x else integer_axis(data[x])  # a log axis picks its own ticks
+    if whole:
+        x_enc = x_enc.axis(**whole)
     y_scale = alt.Scale(type="log") if log_y else alt.Scale(zero=False)
     groups = _distinct(data[group])
     colors = category_scale(groups)
     # Below the plot and never truncated: group names are often long and alike.
     legend = alt.Legend(orient="bottom", columns=2, labelLimit=0)
-    color = alt.Color(field=_field(group), type="nominal", title=group, scale=colors, legend=legend)
+    group_title = column_label(group)
+    color = alt.Color(
+        field=_field(group), type="nominal", title=group_title, scale=colors, legend=legend
+    )
     tips = tooltips(data, [group, x, y, lo, hi, *extra_tooltip], {x: xt, y: yt})
     base = alt.Chart(data).encode(x=x_enc, tooltip=tips)
     layers: list[alt.Chart] = []
@@ -90,7 +103,7 @@ def line_with_band(
             shape=alt.Shape(
                 field=_field(group),
                 type="nominal",
-                title=group,
+                title=group_title,
                 scale=shape_scale(groups),
                 legend=legend,
             ),
@@ -140,11 +153,12 @@ def range_chart(
     ends: dict[str, Any] = {}
     if group is not None:
         groups = _distinct(data[group])
+        group_title = column_label(group)
         enc["color"] = alt.Color(
-            field=_field(group), type="nominal", title=group, scale=category_scale(groups)
+            field=_field(group), type="nominal", title=group_title, scale=category_scale(groups)
         )
         ends["shape"] = alt.Shape(
-            field=_field(group), type="nominal", title=group, scale=shape_scale(groups)
+            field=_field(group), type="nominal", title=group_title, scale=shape_scale(groups)
         )
     bars = base.mark_bar(height={"band": 0.55}, opacity=0.8).encode(
         x=x_enc, x2=alt.X2(field=_field(end)), **enc

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import altair as alt
@@ -18,7 +18,9 @@ from osl_helpers.charts.style import (
     _order,
     _require_numeric,
     _title,
+    column_label,
     require_columns,
+    value_label,
 )
 
 __all__ = ["heatmap", "loadings_heatmap", "metric_heatmap"]
@@ -72,13 +74,15 @@ def heatmap(
     labels: bool = False,
     fmt: str = ".2f",
     row_step: int = 14,
+    category_labels: Mapping[str, str] | None = None,
 ) -> alt.LayerChart:
     """Models × benchmarks heatmap of a wide frame (index: models, columns: benchmarks).
 
     Missing cells are grey with a cross, cells flagged in the boolean frame
     ``imputed`` (same labels) carry a dot; both markers have a legend entry.
     ``row_order``/``col_order`` pick and order rows and columns. ``labels``
-    writes each value (``fmt``) in its cell.
+    writes each value (``fmt``) in its cell. Rows and columns show
+    ``category_labels[name]``, or the reader's name of a name the package knows.
     """
     require_columns(matrix_df, col_order or [], "matrix_df")
     rows = _order([str(r) for r in matrix_df.index], row_order, "row_order")
@@ -102,6 +106,7 @@ def heatmap(
         fmt=fmt,
         row_step=row_step,
         title=_title(title, subtitle),
+        category_labels=category_labels,
     )
 
 
@@ -134,6 +139,26 @@ def _sequential_ink(
     return mid, scheme not in _DARK_LOW_SCHEMES
 
 
+def _readable(
+    long: pd.DataFrame,
+    rows: list[str],
+    cols: list[str],
+    category_labels: Mapping[str, str] | None,
+) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """Rows and columns named for readers: ``category_labels`` first, then the names the
+    package knows (:func:`~osl_helpers.charts.style.value_label`, e.g. ``log_flops``);
+    a side whose new names would collide keeps its own."""
+    extra = dict(category_labels or {})
+
+    def rename(names: list[str]) -> dict[str, str]:
+        new = {n: extra.get(n) or value_label(n) for n in names}
+        return new if len(set(new.values())) == len(names) else {n: n for n in names}
+
+    row_map, col_map = rename(rows), rename(cols)
+    out = long.assign(row=long["row"].map(row_map), column=long["column"].map(col_map))
+    return out, [row_map[r] for r in rows], [col_map[c] for c in cols]
+
+
 def _matrix_chart(
     long: pd.DataFrame,
     rows: list[str],
@@ -149,7 +174,9 @@ def _matrix_chart(
     row_step: int,
     title: alt.TitleParams,
     absolute_ink: bool = False,
+    category_labels: Mapping[str, str] | None = None,
 ) -> alt.LayerChart:
+    long, rows, cols = _readable(long, rows, cols, category_labels)
     tips = [
         alt.Tooltip(field="row", type="nominal", title=row_title),
         alt.Tooltip(field="column", type="nominal", title=col_title),
@@ -227,6 +254,7 @@ def loadings_heatmap(
     value_title: str = "loading",
     fmt: str = ".2f",
     row_step: int = 36,
+    category_labels: Mapping[str, str] | None = None,
 ) -> alt.LayerChart:
     """K × T loadings (index: components, columns: benchmarks) on a diverging scale, labelled."""
     long = _matrix_long(components_df, "components_df")
@@ -248,6 +276,7 @@ def loadings_heatmap(
         fmt=fmt,
         row_step=row_step,
         title=_title(title, subtitle),
+        category_labels=category_labels,
     )
 
 
@@ -267,8 +296,15 @@ def metric_heatmap(
     y_order: Sequence[str] | None = None,
     scheme: str = "blues",
     row_step: int = 32,
+    category_labels: Mapping[str, str] | None = None,
 ) -> alt.LayerChart:
-    """Table of a metric (e.g. test MSE) over two categories, each cell labelled with its value."""
+    """Table of a metric (e.g. test MSE) over two categories, each cell labelled with its value.
+
+    Titles default to the reader's names of the columns (``test_mse`` → "test MSE");
+    categories show ``category_labels[name]``, or the reader's name of a name the
+    package knows (``log_flops``, ``pcs_3``, a paper setup's key); ``x_order`` and
+    ``y_order`` take the names as in ``df``.
+    """
     require_columns(df, [x, y, value], "df")
     _require_numeric(df, [value], "df")
     if df.duplicated(subset=[x, y]).any():
@@ -285,13 +321,14 @@ def metric_heatmap(
         long,
         _order(_distinct(long["row"]), y_order, "y_order"),
         _order(_distinct(long["column"]), x_order, "x_order"),
-        row_title=y_title or y,
-        col_title=x_title or x,
-        value_title=value_title or value,
+        row_title=y_title or column_label(y),
+        col_title=x_title or column_label(x),
+        value_title=value_title or column_label(value),
         scale=_scheme_scale(scheme, None),
         ink=_sequential_ink(long["value"], None, scheme),
         labels=True,
         fmt=fmt,
         row_step=row_step,
         title=_title(title, subtitle),
+        category_labels=category_labels,
     )

@@ -17,7 +17,9 @@ from osl_helpers.charts.style import (
     _layer,
     _require_numeric,
     _title,
+    column_label,
     require_columns,
+    value_label,
 )
 
 __all__ = ["scree", "weights_bar"]
@@ -132,12 +134,15 @@ def weights_bar(
             }
         )
         if target is not None:
-            data["target"] = weights[target].astype(str).to_numpy()
-        target_title = target
+            names = weights[target].astype(str)
+            shown = names.map(value_label)  # e.g. a paper setup's key → its title
+            same = shown.nunique() == names.nunique()
+            data["target"] = (shown if same else names).to_numpy()
+        target_title = column_label(target) if target is not None else None
     data["sign"] = np.where(data["weight"] >= 0, "positive", "negative")
     order = _distinct(data["benchmark"])
     tips = [
-        alt.Tooltip(field="benchmark", type="nominal", title=benchmark),
+        alt.Tooltip(field="benchmark", type="nominal", title=column_label(benchmark)),
         alt.Tooltip(field="weight", type="quantitative", title=value_title, format=".4~g"),
     ]
     if "target" in data:
@@ -148,7 +153,7 @@ def weights_bar(
     pad = 0.22 * ((hi - lo) or 1.0)
     domain = [lo - pad if lo < 0 else 0.0, hi + pad if hi > 0 else 0.0]
     base = alt.Chart(data).encode(
-        y=alt.Y(field="benchmark", type="nominal", sort=order, title=benchmark),
+        y=alt.Y(field="benchmark", type="nominal", sort=order, title=column_label(benchmark)),
         x=alt.X(
             field="weight",
             type="quantitative",

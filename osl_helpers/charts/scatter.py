@@ -15,14 +15,19 @@ from osl_helpers.charts.style import (
     WIDTH,
     _as_label,
     _distinct,
+    _fade_unpicked,
+    _family_pick,
     _field,
     _layer,
     _require_numeric,
     _slim,
     _title,
+    column_label,
     family_scale,
+    integer_axis,
     require_columns,
     shape_scale,
+    split_domain,
     tooltips,
 )
 
@@ -45,15 +50,17 @@ def _labels(
     data: pd.DataFrame,
     model: str,
     x: str,
+    y: str,
     highlight: list[str],
     x_enc: alt.X,
     y_enc: alt.Y,
     tips: list[alt.Tooltip],
 ) -> list[alt.Chart]:
-    """A ring and a text label on each highlighted model."""
+    """A ring and a text label on each highlighted model, once per model and position."""
     if not highlight:
         return []
-    sub = data[data[model].astype(str).isin(highlight)].reset_index(drop=True)
+    sub = data[data[model].astype(str).isin(highlight)]
+    sub = sub.drop_duplicates(subset=[model, x, y]).reset_index(drop=True)
     base = alt.Chart(sub).encode(x=x_enc, y=y_enc, tooltip=tips)
     out = [base.mark_point(size=180, filled=False, color="black", strokeWidth=1.2)]
     text = alt.Text(field=_field(model), type="nominal")
@@ -85,7 +92,10 @@ def _point_layer(
     shape_title: str | None,
     tips: list[alt.Tooltip],
     shape_domain: Sequence[str] | None = None,
+    pick: alt.Parameter | None = None,
 ) -> alt.Chart:
+    """Points coloured by family; clicking a family in the legend (``pick``, declared
+    here) fades the others."""
     enc: dict[str, Any] = {
         "x": x,
         "y": y,
@@ -101,9 +111,17 @@ def _point_layer(
     if shape is not None:
         dom = list(shape_domain) if shape_domain else _distinct(data[shape])
         enc["shape"] = alt.Shape(
-            field=_field(shape), type="nominal", title=shape_title or shape, scale=shape_scale(dom)
+            field=_field(shape),
+            type="nominal",
+            title=shape_title or column_label(shape),
+            scale=shape_scale(dom),
         )
-    chart: alt.Chart = alt.Chart(data).mark_point(filled=True, size=60, opacity=0.85).encode(**enc)
+    if pick is None:
+        pick = _family_pick(family)
+    enc["opacity"] = _fade_unpicked(pick)
+    chart: alt.Chart = (
+        alt.Chart(data).mark_point(filled=True, size=60).encode(**enc).add_params(pick)
+    )
     return chart
 
 
@@ -131,7 +149,10 @@ def family_scatter(
     ``lines`` has columns ``slope``, ``intercept`` and the family, named as in
     ``frame`` or ``family`` (as :func:`~osl_helpers.compute.fit_family_lines` returns
     them); each line spans its family's observed x-range. ``highlight``
-    names models to ring and label.
+    names models to ring and label. Axis titles default to the reader's names of
+    ``x`` and ``y`` (:func:`~osl_helpers.charts.style.column_label`); an axis of
+    whole numbers has whole-number ticks. Clicking a family in the legend
+    highlights it.
     """
     require_columns(frame, [x, y, family, model, shape, *extra_tooltip], "frame")
     _require_numeric(frame, [x, y], "frame")
@@ -140,15 +161,20 @@ def family_scatter(
     data[family] = _as_label(data[family])
     if shape is not None:
         data[shape] = _as_label(data[shape])
-    xt, yt = x_title or x, y_title or y
+    xt, yt = x_title or column_label(x), y_title or column_label(y)
     x_enc = alt.X(field=_field(x), type="quantitative", title=xt).scale(zero=zero)
     y_enc = alt.Y(field=_field(y), type="quantitative", title=yt).scale(zero=zero)
+    if integer_axis(data[x]):
+        x_enc = x_enc.axis(**integer_axis(data[x]))
+    if integer_axis(data[y]):
+        y_enc = y_enc.axis(**integer_axis(data[y]))
     tips = tooltips(data, [model, family, shape, x, y, *extra_tooltip], {x: xt, y: yt})
+    pick = _family_pick(family)
     layers: list[alt.Chart] = []
     if lines is not None:
-        layers.append(_family_lines(data, lines, x, family, x_enc, y_enc, yt))
-    layers.append(_point_layer(data, x_enc, y_enc, family, shape, shape_title, tips))
-    layers += _labels(data, model, x, marked, x_enc, y_enc, tips)
+        layers.append(_family_lines(data, lines, x, family, x_enc, y_enc, yt, pick))
+    layers.append(_point_layer(data, x_enc, y_enc, family, shape, shape_title, tips, pick=pick))
+    layers += _labels(data, model, x, y, marked, x_enc, y_enc, tips)
     chart = _layer(layers, _title(title, subtitle)).properties(width=WIDTH, height=HEIGHT)
     return chart.interactive() if interactive else chart
 
@@ -161,8 +187,9 @@ def _family_lines(
     x_enc: alt.X,
     y_enc: alt.Y,
     y_title: str,
+    pick: alt.Parameter,
 ) -> alt.Chart:
-    """Segments y = slope·x + intercept over each family's x-range."""
+    """Segments y = slope·x + intercept over each family's x-range (faded unless picked)."""
     # fit_family_lines names the family column "family", whatever frame calls it.
     named = family if family in lines.columns or "family" not in lines.columns else "family"
     require_columns(lines, [named, "slope", "intercept"], "lines")
@@ -182,9 +209,10 @@ def _family_lines(
     seg = pd.DataFrame(rows)
     chart: alt.Chart = (
         alt.Chart(seg)
-        .mark_line(strokeWidth=1.5, opacity=0.8)
+        .mark_line(strokeWidth=1.5)
         .encode(
             x=x_enc,
+            opacity=_fade_unpicked(pick, 0.8),
             y=alt.Y(field="fit", type="quantitative", title=y_title),
             color=alt.Color(field=_field(family), type="nominal", scale=family_scale(data[family])),
             detail=alt.Detail(field=_field(family), type="nominal"),
@@ -233,8 +261,7 @@ def law_fit_chart(
     data = _slim(points, [model, family, split, x, y]).dropna(subset=[x, y])
     data[family] = _as_label(data[family])
     data[split] = _as_label(data[split])
-    splits = [s for s in ("train", "test") if s in set(data[split])]
-    splits += [s for s in _distinct(data[split]) if s not in splits]
+    splits = split_domain(data[split])
     x_enc = alt.X(field=_field(x), type="quantitative", title=x_title).scale(zero=False)
     y_enc = alt.Y(field=_field(y), type="quantitative", title=y_title).scale(zero=False)
     tips = tooltips(data, [model, family, split, x, y], {x: x_title, y: y_title})
@@ -292,7 +319,7 @@ def law_fit_chart(
             )
         )
     layers.append(_point_layer(data, x_enc, y_enc, family, split, "split", tips, splits))
-    layers += _labels(data, model, x, marked, x_enc, y_enc, tips)
+    layers += _labels(data, model, x, y, marked, x_enc, y_enc, tips)
     chart = _layer(layers, _title(title, subtitle)).properties(width=WIDTH, height=HEIGHT)
     return chart.interactive() if interactive else chart
 
@@ -316,8 +343,11 @@ def pred_vs_actual(
     """Observed ``y`` against predicted ``y_hat`` with the y = x diagonal.
 
     ``group`` (e.g. train/test, or a method) sets the point shape and, with
-    ``facet=True``, one panel per group. Both axes share one range. The default
-    columns are those of :class:`~osl_helpers.experiments.TaskFit`'s ``points``.
+    ``facet=True``, one panel per group; a train/test group keeps the book's
+    shapes (train a circle, test a triangle). Both axes share one range. The
+    default columns are those of :class:`~osl_helpers.experiments.TaskFit`'s
+    ``points``. Clicking a family in the legend highlights it; a highlighted
+    model is labelled once per position.
     """
     require_columns(df, [model, family, y, y_hat, group], "df")
     _require_numeric(df, [y, y_hat], "df")
@@ -337,7 +367,9 @@ def pred_vs_actual(
     x_enc = alt.X(field=_field(y_hat), type="quantitative", title=x_title, scale=scale)
     y_enc = alt.Y(field=_field(y), type="quantitative", title=y_title, scale=scale)
     tips = tooltips(data, [model, family, group, y, y_hat], {y: y_title, y_hat: x_title})
-    points = _point_layer(data, x_enc, y_enc, family, group, group, tips)
+    group_title = column_label(group) if group is not None else None
+    shapes = split_domain(data[group]) if group is not None else None
+    points = _point_layer(data, x_enc, y_enc, family, group, group_title, tips, shapes)
     # One diagonal per panel: aggregate to one row, then draw between constant ends.
     diag = (
         alt.Chart(data)
@@ -363,6 +395,8 @@ def pred_vs_actual(
             facet_layers.append(
                 alt.Chart(data)
                 .transform_filter(alt.FieldOneOfPredicate(field=_field(model), oneOf=names))
+                # One label per model, panel and position, however often the row repeats.
+                .transform_aggregate(groupby=[_field(c) for c in (model, group, y, y_hat)])
                 .mark_text(align="left", dx=6, dy=-6, fontSize=10)
                 .encode(x=x_enc, y=y_enc, text=alt.Text(field=_field(model), type="nominal"))
             )
@@ -371,7 +405,10 @@ def pred_vs_actual(
             .properties(width=side, height=side)
             .facet(
                 facet=alt.Facet(
-                    field=_field(group), type="nominal", title=group, sort=_distinct(data[group])
+                    field=_field(group),
+                    type="nominal",
+                    title=group_title,
+                    sort=_distinct(data[group]),
                 ),
                 columns=ncol,
                 title=_title(title, subtitle),
@@ -380,7 +417,7 @@ def pred_vs_actual(
     side = min(WIDTH, HEIGHT + 60)
     return (
         _layer(
-            [diag, points, *_labels(data, model, y_hat, marked, x_enc, y_enc, tips)],
+            [diag, points, *_labels(data, model, y_hat, y, marked, x_enc, y_enc, tips)],
             _title(title, subtitle),
         )
         .properties(width=side, height=side)

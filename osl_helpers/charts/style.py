@@ -12,6 +12,7 @@ chart. Nothing is displayed, saved or configured globally. The conventions:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
@@ -23,6 +24,7 @@ from osl_helpers._validation import require_columns as _require_columns
 from osl_helpers.data import PAPER_FAMILIES
 
 __all__ = [
+    "COLUMN_LABELS",
     "HEIGHT",
     "MISSING_COLOR",
     "NUMBER_FORMAT",
@@ -32,11 +34,15 @@ __all__ = [
     "WIDTH",
     "AnyChart",
     "category_scale",
+    "column_label",
     "family_colors",
     "family_scale",
+    "integer_axis",
     "require_columns",
     "shape_scale",
+    "split_domain",
     "tooltips",
+    "value_label",
 ]
 
 #: Any chart a builder returns.
@@ -69,6 +75,93 @@ SHAPES: list[str] = [
     "circle", "triangle-up", "square", "diamond", "cross", "triangle-down", "triangle-left",
     "triangle-right",
 ]  # fmt: skip
+
+#: Readers' names of the package's column names and predictor keys (see :func:`column_label`).
+COLUMN_LABELS: dict[str, str] = {
+    "Model": "model",
+    "Model Family": "model family",
+    "family": "model family",
+    "model": "model",
+    "y_hat": "predicted",
+    "test_mse": "test MSE",
+    "train_mse": "training MSE",
+    "test_mae": "test MAE",
+    "mse": "MSE",
+    "n_train": "training models",
+    "n_test": "test models",
+    "max_train_y": "highest training-set score",
+    "gap_slope": "gap slope",
+    "interval_score": "interval score",
+    "params_b": "parameters (billions)",
+    "tokens_T": "training tokens (trillions)",
+    "log10_tokens": "log10 training tokens",
+    "log10_flops": "log10 training FLOPs",
+    "log10_params": "log10 parameters",
+    "f_equiv_log10_flops": "Llama-2-equivalent log10 FLOPs",
+    # Predictors compared in the evaluation tables.
+    "log_flops": "log10 training FLOPs",
+    "log_params": "log10 parameters",
+    "mean_benchmark": "mean benchmark score",
+}
+
+_PCS_KEY = re.compile(r"pcs_(\d+)")
+
+
+def value_label(value: Any) -> str:
+    """Reader's name of a category value the package knows, else the value as it is.
+
+    Known: the keys of :data:`COLUMN_LABELS`, predictor keys ``pcs_K`` ("K PCs")
+    and the keys of :data:`~osl_helpers.setups.PAPER_SETUPS` (their titles).
+    Anything else (model names, benchmarks) is returned unchanged.
+    """
+    text = str(value)
+    if text in COLUMN_LABELS:
+        return COLUMN_LABELS[text]
+    match = _PCS_KEY.fullmatch(text)
+    if match:
+        return f"{match.group(1)} PCs"
+    from osl_helpers.setups import PAPER_SETUPS  # deferred: setups is heavier than charts
+
+    setup = PAPER_SETUPS.get(text)
+    return setup.title if setup is not None else text
+
+
+def column_label(name: str) -> str:
+    """Title of a column for readers when the caller gives none: ``test_mse`` → "test MSE".
+
+    A name the package knows (:func:`value_label`) gets its reader's name; any
+    other has its underscores replaced by spaces.
+    """
+    known = value_label(name)
+    return known if known != name else name.replace("_", " ").strip() or name
+
+
+def split_domain(values: Iterable[Any]) -> list[str]:
+    """Shape domain of a split column: "train" and "test" first, in that order, whenever
+    either is present (so train is always a circle and test a triangle), then the rest."""
+    present = _distinct(values)
+    fixed = ["train", "test"] if {"train", "test"} & set(present) else []
+    return fixed + [v for v in present if v not in fixed]
+
+
+def integer_axis(values: pd.Series) -> dict[str, Any]:
+    """Axis settings for whole-number ticks when every value is an integer (a count, K, a
+    budget); empty otherwise."""
+    nums = pd.to_numeric(values, errors="coerce").dropna()
+    if nums.empty or not bool(((nums % 1) == 0).all()):
+        return {}
+    return {"tickMinStep": 1, "format": "d"}
+
+
+def _family_pick(family: str) -> alt.Parameter:
+    """Selection of a family by clicking its legend entry (declare it on one layer only)."""
+    return alt.selection_point(fields=[_field(family)], bind="legend")
+
+
+def _fade_unpicked(pick: alt.Parameter, opacity: float = 0.85) -> Any:
+    """Opacity: full for the picked family (or all when none is picked), faint for others."""
+    return alt.when(pick).then(alt.value(opacity)).otherwise(alt.value(0.1))
+
 
 # Each paper family keeps one colour in every chart of the book.
 _FAMILY_INDEX = {name: i for i, name in enumerate(PAPER_FAMILIES)}
@@ -108,13 +201,20 @@ def tooltips(
     titles: Mapping[str, str] | None = None,
     fmt: str = NUMBER_FORMAT,
 ) -> list[alt.Tooltip]:
-    """Tooltip entries for ``columns`` of ``frame`` (``None`` skipped); numbers get ``fmt``."""
+    """Tooltip entries for ``columns`` of ``frame`` (``None`` skipped); numbers get ``fmt``.
+
+    Each title is ``titles[column]`` or else the reader's name :func:`column_label`.
+    """
     titles = titles or {}
     out = []
     for col in dict.fromkeys(c for c in columns if c is not None):
         kind = _vl_type(frame[col])
         kw: dict[str, Any] = {"format": fmt} if kind == "quantitative" else {}
-        out.append(alt.Tooltip(field=_field(col), type=kind, title=titles.get(col, col), **kw))
+        out.append(
+            alt.Tooltip(
+                field=_field(col), type=kind, title=titles.get(col) or column_label(col), **kw
+            )
+        )
     return out
 
 
