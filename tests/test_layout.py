@@ -17,7 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "osl_helpers"
 CHAPTERS = sorted((ROOT / "book").glob("[0-9][0-9]_*.ipynb"))
-SHARED_CHARTS = {"__init__", "style", "matrices", "pca", "scatter", "lines"}
+SHARED_CHARTS = {"__init__", "style", "matrices", "pca", "scatter", "fits", "lines"}
 
 
 def _name(notebook: Path) -> str:

@@ -943,7 +943,7 @@ def band_numbers(y_test: pd.Series, boot: BootstrapResult, level: float = 0.8) -
 
 
 def band_frame(points: pd.DataFrame, boot: BootstrapResult, level: float = 0.8) -> pd.DataFrame:
-    """A bootstrap prediction band along a fit's x axis, for :func:`~osl_helpers.charts.scatter.law_fit_chart`.
+    """A bootstrap prediction band along a fit's x axis, for :func:`~osl_helpers.charts.fits.law_fit_chart`.
 
     ``points``: a fit's points (``Model``, ``f_equiv_log10_flops``); columns of
     the result: those two, ``lo``, ``hi`` and ``y_hat`` (the median), sorted by x.

@@ -1,9 +1,11 @@
 """Altair chart builders of the book.
 
 The shared builders are grouped by what they draw: :mod:`~osl_helpers.charts.matrices`
-(heatmaps), :mod:`~osl_helpers.charts.pca`, :mod:`~osl_helpers.charts.scatter` and
+(heatmaps), :mod:`~osl_helpers.charts.pca`, :mod:`~osl_helpers.charts.scatter` (models by
+family), :mod:`~osl_helpers.charts.fits` (fitted laws, predicted against observed) and
 :mod:`~osl_helpers.charts.lines`, all in the look of :mod:`~osl_helpers.charts.style`.
-Topic modules add builders for one chapter each, e.g. :mod:`osl_helpers.charts.emergence`.
+Chapter modules add builders only one chapter draws, named after it, e.g.
+:mod:`osl_helpers.charts.emergence`.
 """
 
 from osl_helpers.charts import (
@@ -16,10 +18,11 @@ from osl_helpers.charts import (
     post_training,
 )
 from osl_helpers.charts.did_it_hold import reliability_chart
+from osl_helpers.charts.fits import law_fit_chart, pred_vs_actual
 from osl_helpers.charts.lines import line_with_band, range_chart
 from osl_helpers.charts.matrices import heatmap, loadings_heatmap, metric_heatmap
 from osl_helpers.charts.pca import scree, weights_bar
-from osl_helpers.charts.scatter import family_scatter, law_fit_chart, pred_vs_actual
+from osl_helpers.charts.scatter import family_scatter
 from osl_helpers.charts.style import (
     COLUMN_LABELS,
     HEIGHT,

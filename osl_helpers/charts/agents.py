@@ -6,13 +6,14 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 
 import altair as alt
 import pandas as pd
 
 from osl_helpers._validation import OSLInputError
-from osl_helpers.charts.scatter import pred_vs_actual
+from osl_helpers.charts.fits import pred_vs_actual
 from osl_helpers.charts.style import require_columns
 
 __all__ = ["benchmark_panels"]
@@ -27,13 +28,14 @@ def benchmark_panels(
     y_title: str = "observed",
     side: int = 240,
 ) -> alt.HConcatChart:
-    """:func:`~osl_helpers.charts.scatter.pred_vs_actual` side by side, one panel per target.
+    """:func:`~osl_helpers.charts.fits.pred_vs_actual` side by side, one panel per target.
 
     ``points`` are stacked fit points (``target``, ``split``, ``Model``,
     ``Model Family``, ``y``, ``y_hat``); ``benchmarks`` maps a target to its
     panel title, in panel order. Point shape marks train and test, and each
     panel labels its own test models only, so a model held out on one target
-    is not labelled where it is a training model. Each panel zooms on its own.
+    is not labelled where it is a training model. Each panel zooms on its own;
+    clicking a family in the legend highlights it in both.
     """
     require_columns(points, ["target", "split", "Model", "Model Family", "y", "y_hat"], "points")
     missing = [t for t in benchmarks if t not in set(points["target"])]
@@ -57,4 +59,7 @@ def benchmark_panels(
             layer.params = alt.Undefined
         zoom = alt.selection_interval(bind="scales", name=f"zoom_{i}")
         panels.append(chart.add_params(zoom).properties(width=side, height=side))
-    return alt.hconcat(*panels, title=alt.TitleParams(text=title, anchor="start"), spacing=16)
+    with warnings.catch_warnings():
+        # The panels' identical family picks merge into one on purpose (see above).
+        warnings.filterwarnings("ignore", message="Automatically deduplicated selection")
+        return alt.hconcat(*panels, title=alt.TitleParams(text=title, anchor="start"), spacing=16)

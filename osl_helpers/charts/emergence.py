@@ -18,7 +18,7 @@ import pandas as pd
 
 from osl_helpers._validation import OSLInputError
 from osl_helpers.chapters.emergence import PREDICTORS, EmergenceComparison
-from osl_helpers.charts.scatter import law_fit_chart
+from osl_helpers.charts.fits import law_fit_chart
 from osl_helpers.charts.style import (
     HEIGHT,
     WIDTH,
@@ -50,7 +50,7 @@ def predictor_panels(
     panel_width: int = 190,
     panel_height: int = 220,
 ) -> alt.HConcatChart:
-    """Side-by-side :func:`~osl_helpers.charts.scatter.law_fit_chart` panels, one per predictor.
+    """Side-by-side :func:`~osl_helpers.charts.fits.law_fit_chart` panels, one per predictor.
 
     ``points`` has ``Model``, ``Model Family``, ``split``, ``y``, ``predictor``,
     ``x`` and ``y_hat``; ``curves`` has ``predictor``, ``x`` and ``y_hat``.
