@@ -627,7 +627,7 @@ def exercise_numbers(
 ) -> dict[str, Any]:
     """Solutions of the exercises: the criterion without intercept; a budget in parameters.
 
-    ``pool`` is :attr:`SubsetStudy.pool` (Model, Model Family, PC-1 … PC-K),
+    ``pool`` is ``SubsetStudy.pool`` (Model, Model Family, PC-1 … PC-K),
     ``exact`` the exact optima with the intercept for every budget, ``sizes`` the
     models' sizes in billions of parameters (indexed like ``pool``). Returns
     ``sel_ex_same``: the budgets where the criterion without intercept (no family
