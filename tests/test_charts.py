@@ -640,7 +640,15 @@ def _legend_params(spec: Spec) -> list[dict[str, Any]]:
     ]
 
 
-@pytest.mark.parametrize("name", ["family_scatter", "law_fit_chart", "pred_vs_actual"])
+@pytest.mark.parametrize("name", ["law_fit_chart", "pred_vs_actual"])
+def test_charts_that_chapters_compose_carry_no_legend_pick(
+    name: str, builders: dict[str, tuple[Callable[[], Any], set[str]]]
+) -> None:
+    # Chapters put these side by side; identical picks in two panels are a duplicate Vega signal.
+    assert _legend_params(builders[name][0]().to_dict()) == []
+
+
+@pytest.mark.parametrize("name", ["family_scatter"])
 def test_family_legend_highlights_on_click_declared_once(
     name: str, builders: dict[str, tuple[Callable[[], Any], set[str]]]
 ) -> None:

@@ -34,8 +34,7 @@ def benchmark_panels(
     ``Model Family``, ``y``, ``y_hat``); ``benchmarks`` maps a target to its
     panel title, in panel order. Point shape marks train and test, and each
     panel labels its own test models only, so a model held out on one target
-    is not labelled where it is a training model. Each panel zooms on its own;
-    clicking a family in the legend highlights it in both.
+    is not labelled where it is a training model. Each panel zooms on its own.
     """
     require_columns(points, ["target", "split", "Model", "Model Family", "y", "y_hat"], "points")
     missing = [t for t in benchmarks if t not in set(points["target"])]
@@ -60,6 +59,6 @@ def benchmark_panels(
         zoom = alt.selection_interval(bind="scales", name=f"zoom_{i}")
         panels.append(chart.add_params(zoom).properties(width=side, height=side))
     with warnings.catch_warnings():
-        # The panels' identical family picks merge into one on purpose (see above).
+        # Should the panels ever carry identical selections, Altair merges them.
         warnings.filterwarnings("ignore", message="Automatically deduplicated selection")
         return alt.hconcat(*panels, title=alt.TitleParams(text=title, anchor="start"), spacing=16)

@@ -126,7 +126,9 @@ def law_fit_chart(
                 y=alt.value(4), text=alt.Text(field="label", type="nominal")
             )
         )
-    layers.append(_point_layer(data, x_enc, y_enc, family, split, "split", tips, splits))
+    layers.append(
+        _point_layer(data, x_enc, y_enc, family, split, "split", tips, splits, pickable=False)
+    )
     layers += _labels(data, model, x, y, marked, x_enc, y_enc, tips)
     chart = _layer(layers, _title(title, subtitle)).properties(width=WIDTH, height=HEIGHT)
     return chart.interactive() if interactive else chart
@@ -177,7 +179,9 @@ def pred_vs_actual(
     tips = tooltips(data, [model, family, group, y, y_hat], {y: y_title, y_hat: x_title})
     group_title = column_label(group) if group is not None else None
     shapes = split_domain(data[group]) if group is not None else None
-    points = _point_layer(data, x_enc, y_enc, family, group, group_title, tips, shapes)
+    points = _point_layer(
+        data, x_enc, y_enc, family, group, group_title, tips, shapes, pickable=False
+    )
     # One diagonal per panel: aggregate to one row, then draw between constant ends.
     diag = (
         alt.Chart(data)

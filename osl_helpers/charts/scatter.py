@@ -91,9 +91,11 @@ def _point_layer(
     tips: list[alt.Tooltip],
     shape_domain: Sequence[str] | None = None,
     pick: alt.Parameter | None = None,
+    pickable: bool = True,
 ) -> alt.Chart:
-    """Points coloured by family; clicking a family in the legend (``pick``, declared
-    here) fades the others."""
+    """Points coloured by family; if ``pickable``, clicking a family in the legend
+    (``pick``, declared here) fades the others. Charts that chapters put side by side
+    pass ``pickable=False``: identical picks in two panels clash in Vega."""
     enc: dict[str, Any] = {
         "x": x,
         "y": y,
@@ -114,13 +116,13 @@ def _point_layer(
             title=shape_title or column_label(shape),
             scale=shape_scale(dom),
         )
+    chart: alt.Chart = alt.Chart(data).mark_point(filled=True, size=60)
+    if not pickable:
+        return chart.encode(**enc, opacity=alt.value(0.85))
     if pick is None:
         pick = _family_pick(family)
     enc["opacity"] = _fade_unpicked(pick)
-    chart: alt.Chart = (
-        alt.Chart(data).mark_point(filled=True, size=60).encode(**enc).add_params(pick)
-    )
-    return chart
+    return chart.encode(**enc).add_params(pick)
 
 
 def family_scatter(

@@ -105,8 +105,7 @@ def test_benchmark_panels_label_each_targets_own_test_models() -> None:
     names = [p["name"] for p in spec.get("params", [])] + [
         p["name"] for panel in spec["hconcat"] for p in panel.get("params", [])
     ]
-    # Two zooms, one per panel, and one family pick shared by both panels.
-    assert len(names) == len(set(names)) == 3
-    assert {"zoom_0", "zoom_1"} < set(names)
+    # One zoom per panel, named apart, and no other selection that could clash in Vega.
+    assert sorted(names) == ["zoom_0", "zoom_1"]
     with pytest.raises(osl.OSLInputError):
         agc.benchmark_panels(points, {"other": "Other"}, "t")
