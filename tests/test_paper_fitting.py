@@ -23,8 +23,8 @@ LLAMA2 = ["meta-llama/Llama-2-7b-hf", "meta-llama/Llama-2-13b-hf", "meta-llama/L
 
 
 @pytest.fixture(scope="module")
-def task() -> TaskData:
-    return osl.load_task("gsm8k_cot")
+def task(gsm8k_cot: TaskData) -> TaskData:
+    return gsm8k_cot  # loaded once per session (conftest)
 
 
 @pytest.fixture(scope="module")

@@ -22,8 +22,10 @@ KEYS = list(tq.TECHNIQUES)
 
 
 @pytest.fixture(scope="module")
-def tasks() -> dict[str, osl.setups.TaskData]:
-    return {k: osl.load_task(k) for k in KEYS}
+def tasks(
+    post_training_tasks: dict[str, osl.setups.TaskData],
+) -> dict[str, osl.setups.TaskData]:
+    return {k: post_training_tasks[k] for k in KEYS}  # loaded once per session (conftest)
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,8 @@ from osl_helpers.setups import TaskData
 
 
 @pytest.fixture(scope="module")
-def task() -> TaskData:
-    return osl.load_task("gsm8k_cot")
+def task(gsm8k_cot: TaskData) -> TaskData:
+    return gsm8k_cot  # loaded once per session (conftest)
 
 
 @pytest.fixture(scope="module")
